@@ -1,0 +1,54 @@
+"""Paths and options of the warehouse, read from the environment at call time.
+
+| variable                | meaning                                   | default (relative to the repository) |
+|-------------------------|-------------------------------------------|--------------------------------------|
+| DASHBOARD_WAREHOUSE     | the live DuckDB warehouse file            | data/warehouse.duckdb                |
+| DASHBOARD_RAW_DIR       | the landing zone, raw/<year>/<stage>/...  | raw/                                 |
+| DASHBOARD_PUBLISH_DIR   | where published releases are written      | data/published/                      |
+
+Values are read each time `load()` is called, so the CLI can set them (from --warehouse / --raw-dir) before
+the Dagster definitions are built, and the dbt subprocess sees the same warehouse through the environment
+(dbt_project/profiles.yml reads DASHBOARD_WAREHOUSE).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+ENV_WAREHOUSE = "DASHBOARD_WAREHOUSE"
+ENV_RAW_DIR = "DASHBOARD_RAW_DIR"
+ENV_PUBLISH_DIR = "DASHBOARD_PUBLISH_DIR"
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse: Path
+    raw_dir: Path
+    publish_dir: Path
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    path = Path(value).expanduser() if value else default
+    return path if path.is_absolute() else (Path.cwd() / path)
+
+
+def load() -> Settings:
+    return Settings(
+        warehouse=_path_from_env(ENV_WAREHOUSE, REPO_ROOT / "data" / "warehouse.duckdb").resolve(),
+        raw_dir=_path_from_env(ENV_RAW_DIR, REPO_ROOT / "raw").resolve(),
+        publish_dir=_path_from_env(ENV_PUBLISH_DIR, REPO_ROOT / "data" / "published").resolve(),
+    )
+
+
+def export(settings: Settings) -> None:
+    """Write the settings back into the environment, as absolute paths, for subprocesses (dbt)."""
+    os.environ[ENV_WAREHOUSE] = str(settings.warehouse)
+    os.environ[ENV_RAW_DIR] = str(settings.raw_dir)
+    os.environ[ENV_PUBLISH_DIR] = str(settings.publish_dir)
