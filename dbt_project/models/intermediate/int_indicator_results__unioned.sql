@@ -1,0 +1,37 @@
+-- Every indicator's staging rows in one shape: the columns of marts.fct_indicator_results.
+-- The Fall 2017 grade-11 academic files are left out: grade 11 was not an Academic Indicator result that year
+-- (no status level or colour; §2.1), and their keys would collide with the grades 3-8 rows.
+{%- set indicator_models = [
+    'stg_dashboard__ela', 'stg_dashboard__math', 'stg_dashboard__chronic', 'stg_dashboard__susp',
+    'stg_dashboard__grad', 'stg_dashboard__elpi', 'stg_dashboard__cci', 'stg_dashboard__science'] %}
+
+{% for model in indicator_models %}
+select
+    report_year,
+    stage,
+    release_key,
+    indicator,
+    cds,
+    entity_type,
+    student_group,
+    curr_numerator,
+    curr_denominator,
+    curr_status,
+    prior_numerator,
+    prior_denominator,
+    prior_status,
+    change,
+    status_level,
+    change_level,
+    color,
+    box,
+    is_safety_net,
+    source_file,
+    source_sha256,
+    loaded_at
+from {{ ref(model) }}
+{%- if model in ('stg_dashboard__ela', 'stg_dashboard__math') %}
+where not is_grade_11_file
+{%- endif %}
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}

@@ -1,0 +1,9 @@
+select
+    indicator,
+    indicator_name,
+    better_direction,
+    better_direction = 'lower' as is_lower_better,
+    status_measure,
+    first_report_year,
+    source
+from {{ ref('indicators') }}

@@ -1,0 +1,1 @@
+{{ academic_staging('math') }}

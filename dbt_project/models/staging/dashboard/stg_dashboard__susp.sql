@@ -1,0 +1,20 @@
+select
+    {{ dashboard_envelope() }},
+    'susp' as indicator,
+    upper(trim(type)) as suspension_type,
+    {{ student_group_code('studentgroup') }} as student_group,
+    currnumer as curr_numerator,
+    currdenom as curr_denominator,
+    currstatus as curr_status,
+    priornumer as prior_numerator,
+    priordenom as prior_denominator,
+    priorstatus as prior_status,
+    change,
+    {{ reported_levels() }},
+    {{ safety_net_flag() }} as is_safety_net,
+    {{ yes_no_flag('currnsizemet') }} as is_curr_nsize_met,
+    {{ yes_no_flag('priornsizemet') }} as is_prior_nsize_met,
+    accountabilitymet as accountability_met,
+    certifyflag as certify_flag,
+    {{ lineage_columns() }}
+from {{ source('raw', 'susp') }}
