@@ -218,10 +218,7 @@ def load_release(
     con: duckdb.DuckDBPyConnection, raw_dir: Path, release: Release, log: Callable[[str], None] = print
 ) -> list[FileLoad]:
     """Replace the release's rows in every raw table by the files found for it; all or nothing."""
-    try:
-        files = release_files(raw_dir, release)
-    except RegistryError as exc:
-        raise RawFileError(raw_dir / str(release.report_year) / release.stage, str(exc)) from None
+    files = release_files(raw_dir, release)  # RegistryError names every file it cannot place
     ensure_raw_tables(con)
     loads: list[FileLoad] = []
     loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,30 @@
+"""The Dagster code location: assembles assets, checks, jobs and resources. Nothing else lives here."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration import settings as app_settings
+from orchestration.ingest.assets import ingest_research_files
+from orchestration.jobs import build_release_job, rebuild_all_job
+from orchestration.transform.assets import dashboard_dbt_assets
+from orchestration.transform.project import DBT_PROJECT, dbt_executable
+
+
+def build_definitions(config: app_settings.Settings | None = None) -> dg.Definitions:
+    config = config or app_settings.load()
+    app_settings.export(config)  # the dbt subprocess reads DASHBOARD_WAREHOUSE from the environment
+    config.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    return dg.Definitions(
+        assets=[ingest_research_files, dashboard_dbt_assets],
+        jobs=[build_release_job, rebuild_all_job],
+        resources={
+            "duckdb": DuckDBResource(database=str(config.warehouse)),
+            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+        },
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,25 @@
+"""Jobs: build one release, or rebuild every release in one run (one dbt invocation)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.partitions import RELEASES
+
+WAREHOUSE_ASSETS = dg.AssetSelection.all()
+
+build_release_job = dg.define_asset_job(
+    name="build_release",
+    selection=WAREHOUSE_ASSETS,
+    partitions_def=RELEASES,
+    description="Ingest one release (report year x stage) from raw/ and rebuild its rows in every mart.",
+)
+
+_keys = RELEASES.get_partition_keys()
+rebuild_all_job = dg.define_asset_job(
+    name="rebuild_all_releases",
+    selection=WAREHOUSE_ASSETS,
+    partitions_def=RELEASES,
+    tags={"dagster/asset_partition_range_start": _keys[0], "dagster/asset_partition_range_end": _keys[-1]},
+    description="Re-ingest and rebuild every release the registry knows, as one run over the whole partition range.",
+)

@@ -1,0 +1,48 @@
+"""The dbt models, seeds and tests as Dagster assets and asset checks, partitioned by release."""
+
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.partitions import RELEASES
+from orchestration.transform.partition_vars import dbt_vars_for_partitions
+from orchestration.transform.project import DBT_PROJECT, ensure_manifest
+
+
+class DashboardTranslator(DagsterDbtTranslator):
+    """Groups follow the warehouse layers; sources keep the default key raw/<stem>, the ingest assets' keys."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        if "staging" in fqn or "intermediate" in fqn:
+            return "staging"
+        if "eligibility" in fqn:
+            return "eligibility"
+        return "marts"
+
+
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=DBT_PROJECT,
+    dagster_dbt_translator=DashboardTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    partitions_def=RELEASES,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    name="dashboard_dbt",
+)
+def dashboard_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    dbt_vars = dbt_vars_for_partitions(context.partition_keys)
+    args = ["build", "--vars", json.dumps(dbt_vars)]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    context.log.info(f"dbt {' '.join(args)}")
+    yield from dbt.cli(args, context=context).stream()

@@ -1,0 +1,44 @@
+"""The dbt project as Dagster sees it, and keeping its manifest current.
+
+Dagster builds the dbt asset graph from target/manifest.json. `ensure_manifest()` runs `dbt parse` when the
+manifest is missing or older than any file of the project, so a fresh clone, `dagster dev`, the CLI and the tests
+all load definitions without a separate step.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def _newest_source_mtime() -> float:
+    paths = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        paths.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return max(p.stat().st_mtime for p in paths if p.exists())
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def ensure_manifest() -> Path:
+    if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
+        return MANIFEST
+    result = subprocess.run(
+        [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--quiet"],
+        capture_output=True, text=True, cwd=DBT_PROJECT_DIR,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+    return MANIFEST
