@@ -1,0 +1,36 @@
+# California School Dashboard warehouse. Quick start: `make run`, then `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# The install stamp changes whenever the lock or the package metadata changes, so a changed pin reinstalls.
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: install run test dev clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@echo "==> creating $(VENV) with $(PYTHON) and installing the locked dependencies"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip==24.3.1
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## run: install, then build the warehouse from every release under raw/ and print where it is
+run: install
+	$(BIN)/cadash build
+
+## test: the test suite (unit, ingest, dbt, Dagster, CLI)
+test: install
+	$(BIN)/python -m pytest
+
+## dev: the Dagster UI on http://127.0.0.1:3000 with the asset graph, jobs and partitions
+dev: install
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .dagster_home .pytest_cache

@@ -1,0 +1,51 @@
+"""Shared fixtures. Nothing here reads ../shared: the real CDE files the tests use are bundled under raw/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orchestration import settings as app_settings
+
+REPO = app_settings.REPO_ROOT
+BUNDLED_RAW = REPO / "raw"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch, tmp_path):
+    """Every test starts from settings pointing at its own temp warehouse; the CLI may overwrite them."""
+    for name in (app_settings.ENV_WAREHOUSE, app_settings.ENV_RAW_DIR, app_settings.ENV_PUBLISH_DIR):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(app_settings.ENV_WAREHOUSE, str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv(app_settings.ENV_PUBLISH_DIR, str(tmp_path / "published"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    yield
+
+
+def copy_release_files(dest: Path, *relative: str) -> Path:
+    """Copy bundled raw files (e.g. '2017/public/graddownload2017f.txt') into a new landing zone."""
+    for rel in relative:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BUNDLED_RAW / rel, target)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def bundled_warehouse(tmp_path_factory) -> Path:
+    """The warehouse built by `cadash build` from every bundled real release (once per test session)."""
+    from orchestration.cli import main
+
+    path = tmp_path_factory.mktemp("bundled") / "warehouse.duckdb"
+    saved = dict(os.environ)
+    try:
+        os.environ.pop("DAGSTER_HOME", None)
+        code = main(["build", "--raw-dir", str(BUNDLED_RAW), "--warehouse", str(path)])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert code == 0, "cadash build on the bundled real files failed"
+    return path

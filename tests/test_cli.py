@@ -1,0 +1,76 @@
+"""`cadash build` end to end: a summary on success; on failure a non-zero exit and a message that names the file,
+line and column at fault, or the failed dbt test."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from orchestration.cli import main
+
+from .conftest import BUNDLED_RAW, copy_release_files
+
+GRAD17 = "2017/public/graddownload2017f.txt"
+
+
+def test_unknown_release_and_empty_raw_dir_are_usage_errors(tmp_path, capsys):
+    assert main(["build", "--raw-dir", str(BUNDLED_RAW), "--warehouse", str(tmp_path / "w.duckdb"),
+                 "--release", "2019-public"]) == 2
+    assert "no files under" in capsys.readouterr().err
+    assert main(["build", "--raw-dir", str(BUNDLED_RAW), "--release", "2020-public"]) == 2
+    assert "no Dashboards in 2020 and 2021" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["build", "--raw-dir", str(tmp_path / "empty")]) == 2
+    assert "no releases under" in capsys.readouterr().err
+
+
+def test_releases_command_lists_what_is_under_raw(capsys):
+    assert main(["releases", "--raw-dir", str(BUNDLED_RAW)]) == 0
+    assert capsys.readouterr().out.split() == ["2017-public", "2018-public"]
+
+
+@pytest.mark.slow
+def test_bad_value_fails_with_file_line_and_column(tmp_path, capsys):
+    raw = copy_release_files(tmp_path / "raw", GRAD17)
+    lines = (raw / GRAD17).read_text().split("\n")
+    fields = lines[41].split("\t")
+    fields[16] = "six"  # column 17 is `change`
+    lines[41] = "\t".join(fields)
+    (raw / GRAD17).write_text("\n".join(lines))
+    code = main(["build", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w.duckdb")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"{raw / GRAD17}, line 42, column 17 (change): expected a DOUBLE value, found 'six'" in err
+
+
+@pytest.mark.slow
+def test_a_failing_dbt_test_fails_the_build(tmp_path, capsys):
+    """A duplicated row loads (the raw layer keeps what CDE wrote) but breaks the staging key test: the run fails
+    and dbt builds nothing downstream of the failed test (the fact table is never created)."""
+    raw = copy_release_files(tmp_path / "raw", GRAD17)
+    lines = (raw / GRAD17).read_text().split("\n")
+    lines.insert(100, lines[99])
+    (raw / GRAD17).write_text("\n".join(lines))
+    code = main(["build", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w.duckdb")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "check failed: staging/stg_dashboard__grad / unique_combination_of_columns" in err
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    tables = con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
+    con.close()
+    assert ("fct_indicator_results",) not in tables
+
+
+@pytest.mark.slow
+def test_build_prints_a_summary_and_reruns_idempotently(tmp_path, capsys):
+    raw = copy_release_files(tmp_path / "raw", "2018/public/elpidownload2018.txt")
+    warehouse = tmp_path / "w.duckdb"
+    for _ in range(2):
+        assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "[1/1] 2018-public: done" in out
+    assert "marts.fct_indicator_results: 10,366 rows" in out
+    assert f"warehouse: {warehouse}" in out
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("select count(*) from marts.fct_indicator_results").fetchall() == [(10366,)]
+    con.close()

@@ -1,0 +1,89 @@
+"""The Dagster code location: it loads, has the expected assets, checks, jobs and partitions, and materializes a
+release into a temp warehouse."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from orchestration import settings as app_settings
+
+from .conftest import copy_release_files
+
+EXPECTED_ASSETS = {
+    *(f"raw/{s}" for s in ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science",
+                            "censusenrollrates", "localindperf")),
+    *(f"staging/stg_dashboard__{s}" for s in ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science",
+                                               "censusenrollrates", "localindperf")),
+    "intermediate/int_indicator_results__unioned",
+    "marts/fct_indicator_results", "marts/dim_entity", "marts/dim_student_group", "marts/dim_indicator",
+    "marts/dim_release", "reference/student_groups", "reference/indicators",
+}
+
+
+@pytest.fixture(scope="module")
+def defs():
+    from orchestration.definitions import build_definitions
+
+    return build_definitions()
+
+
+def test_expected_asset_keys(defs):
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert EXPECTED_ASSETS <= keys
+
+
+def test_dbt_tests_are_asset_checks(defs):
+    checks = {(c.asset_key.to_user_string(), c.name) for c in defs.resolve_asset_graph().asset_check_keys}
+    assert ("marts/fct_indicator_results",
+            "unique_combination_of_columns_fct_indicator_results_report_year__stage__indicator__cds__student_group"
+            ) in checks
+    assert len(checks) >= 60
+
+
+def test_jobs_and_partitions(defs):
+    jobs = {j.name for j in defs.resolve_all_job_defs()}
+    assert {"build_release", "rebuild_all_releases"} <= jobs
+    job = defs.resolve_job_def("build_release")
+    assert job.partitions_def.get_partition_keys()[:2] == ["2017-preview", "2017-public"]
+    rebuild = defs.resolve_job_def("rebuild_all_releases")
+    assert rebuild.tags["dagster/asset_partition_range_start"] == "2017-preview"
+    assert rebuild.tags["dagster/asset_partition_range_end"] == "2025-public"
+
+
+def test_sources_are_the_ingest_assets(defs):
+    graph = defs.resolve_asset_graph()
+    import dagster as dg
+
+    fct_parents = graph.get(dg.AssetKey(["staging", "stg_dashboard__grad"])).parent_keys
+    assert dg.AssetKey(["raw", "grad"]) in fct_parents
+    assert graph.get(dg.AssetKey(["raw", "grad"])).group_name == "ingest"
+    assert graph.get(dg.AssetKey(["marts", "fct_indicator_results"])).group_name == "marts"
+
+
+@pytest.mark.slow
+def test_materializing_one_release_in_a_temp_warehouse(tmp_path, monkeypatch):
+    import dagster as dg
+
+    raw = copy_release_files(tmp_path / "raw", "2018/public/elpidownload2018.txt", "2018/public/LocalIndPerf2018.txt")
+    warehouse = tmp_path / "wh.duckdb"
+    monkeypatch.setenv(app_settings.ENV_RAW_DIR, str(raw))
+    monkeypatch.setenv(app_settings.ENV_WAREHOUSE, str(warehouse))
+    from orchestration.definitions import build_definitions
+
+    job = build_definitions().resolve_job_def("build_release")
+    for _ in range(2):  # twice: a rerun of a release is idempotent
+        result = job.execute_in_process(partition_key="2018-public", instance=dg.DagsterInstance.ephemeral())
+        assert result.success
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert {"raw/elpi", "marts/fct_indicator_results", "marts/dim_entity"} <= materialized
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from raw.elpi").fetchall() == [(10366,)]
+        assert con.execute(
+            "select release_key, indicator, count(*) from marts.fct_indicator_results group by all"
+        ).fetchall() == [("2018-public", "elpi", 10366)]
+        assert con.execute("select count(*) from raw.localindperf").fetchall() == [(5081,)]
+    finally:
+        con.close()
