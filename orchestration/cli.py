@@ -90,8 +90,9 @@ def _summary(config: app_settings.Settings) -> str:
     lines.append(f"marts.fct_indicator_results: {total:,} rows")
     lines += [f"  {ind:<8} {year} {stage:<7} {n:>9,}" for ind, year, stage, n in counts]
     lines.append(f"warehouse: {config.warehouse}")
-    lines.append("open it read-only, e.g.: duckdb -readonly " + str(config.warehouse)
-                 + "  (then: select * from marts.fct_indicator_results limit 10)")
+    lines.append("read it (read-only, while no build runs): .venv/bin/python -c \"import duckdb; "
+                 f"print(duckdb.connect('{config.warehouse}', read_only=True)"
+                 ".sql('from marts.fct_indicator_results limit 5'))\"")
     return "\n".join(lines)
 
 
