@@ -31,9 +31,7 @@ select
     caa_level1_num as caa_level1_count,
     caa_level2_num as caa_level2_count,
     caa_level3_num as caa_level3_count,
-    {{ yes_no_flag('currnsizemet') }} as is_curr_nsize_met,
-    {{ yes_no_flag('priornsizemet') }} as is_prior_nsize_met,
-    accountabilitymet as accountability_met,
+    {{ nsize_flags() }},
     {{ lineage_columns() }}
 from {{ source('raw', subject) }}
 {% endmacro %}

@@ -26,8 +26,8 @@
     upper(trim({{ column }}))
 {%- endmacro %}
 
-{#- The envelope every research file shares. The Fall 2017 layouts have no dass_flag, so is_dass is null there. -#}
-{% macro dashboard_envelope() -%}
+{#- Release and entity columns of every file with cds/rtype and the three names (indicators and census). -#}
+{% macro entity_columns() -%}
     report_year,
     stage,
     report_year::varchar || '-' || stage as release_key,
@@ -36,7 +36,12 @@
     {{ entity_type('rtype') }} as entity_type,
     nullif(trim(schoolname), '') as school_name,
     nullif(trim(districtname), '') as district_name,
-    nullif(trim(countyname), '') as county_name,
+    nullif(trim(countyname), '') as county_name
+{%- endmacro %}
+
+{#- The envelope every indicator file shares. The Fall 2017 layouts have no dass_flag, so is_dass is null there. -#}
+{% macro dashboard_envelope() -%}
+    {{ entity_columns() }},
     {{ yes_flag('charter_flag') }} as is_charter,
     {{ yes_flag('coe_flag') }} as is_coe,
     case when report_year = 2017 then null else {{ yes_flag('dass_flag') }} end as is_dass,
@@ -56,6 +61,26 @@
     changelevel as change_level,
     color,
     box
+{%- endmacro %}
+
+{#- Numerator, denominator, status and change of the rate indicators (chronic, suspension, graduation). -#}
+{% macro rate_measures() -%}
+    currnumer as curr_numerator,
+    currdenom as curr_denominator,
+    currstatus as curr_status,
+    priornumer as prior_numerator,
+    priordenom as prior_denominator,
+    priorstatus as prior_status,
+    change,
+    {{ reported_levels() }},
+    {{ safety_net_flag() }} as is_safety_net
+{%- endmacro %}
+
+{#- The 2023+ n-size columns: current and prior denominators of at least 30, and CDE's accountabilitymet. -#}
+{% macro nsize_flags() -%}
+    {{ yes_no_flag('currnsizemet') }} as is_curr_nsize_met,
+    {{ yes_no_flag('priornsizemet') }} as is_prior_nsize_met,
+    accountabilitymet as accountability_met
 {%- endmacro %}
 
 {#- safetynet (2017f-2019) and smalldenom (2023+) both mean "population under 150: 3x5 grid applied" (§1.4.3). -#}

@@ -17,8 +17,6 @@ select
     curr_aprep_pct as curr_approaching_prepared_pct,
     curr_nprep as curr_not_prepared,
     curr_nprep_pct as curr_not_prepared_pct,
-    {{ yes_no_flag('currnsizemet') }} as is_curr_nsize_met,
-    {{ yes_no_flag('priornsizemet') }} as is_prior_nsize_met,
-    accountabilitymet as accountability_met,
+    {{ nsize_flags() }},
     {{ lineage_columns() }}
 from {{ source('raw', 'cci') }}

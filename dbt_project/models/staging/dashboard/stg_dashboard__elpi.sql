@@ -30,8 +30,6 @@ select
     flag50pct as flag_50pct,
     flag95pct as flag_95pct,
     {{ yes_no_flag('nsize_met') }} as is_nsize_met,
-    {{ yes_no_flag('currnsizemet') }} as is_curr_nsize_met,
-    {{ yes_no_flag('priornsizemet') }} as is_prior_nsize_met,
-    accountabilitymet as accountability_met,
+    {{ nsize_flags() }},
     {{ lineage_columns() }}
 from {{ source('raw', 'elpi') }}
