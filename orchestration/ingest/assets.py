@@ -40,16 +40,16 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
     raw_dir = app_settings.load().raw_dir
     per_stem: dict[str, dict[str, int]] = {stem: {} for stem in STEM_INDICATOR}
     files: dict[str, list[str]] = {stem: [] for stem in STEM_INDICATOR}
-    for key in context.partition_keys:
-        release = Release.parse(key)
-        context.log.info(f"[{key}] ingesting from {raw_dir}")
-        with duckdb.get_connection() as con:
+    with duckdb.get_connection() as con:  # one connection: closing it checkpoints, so once per run
+        for key in context.partition_keys:
+            release = Release.parse(key)
+            context.log.info(f"[{key}] ingesting from {raw_dir}")
             loads = load_release(con, raw_dir, release, log=context.log.info)
-        if not loads:
-            context.log.info(f"[{key}] no files under {raw_dir}/{release.report_year}/{release.stage}")
-        for load in loads:
-            per_stem[load.stem][key] = per_stem[load.stem].get(key, 0) + load.rows
-            files[load.stem].append(f"{key}/{load.file_name} sha256:{load.sha256[:12]} ({load.encoding})")
+            if not loads:
+                context.log.info(f"[{key}] no files under {raw_dir}/{release.report_year}/{release.stage}")
+            for load in loads:
+                per_stem[load.stem][key] = per_stem[load.stem].get(key, 0) + load.rows
+                files[load.stem].append(f"{key}/{load.file_name} sha256:{load.sha256[:12]} ({load.encoding})")
     for stem in STEM_INDICATOR:
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(["raw", stem]),

@@ -175,43 +175,64 @@ def _translate(prep: _Prepared, exc: duckdb.Error) -> RawFileError:
     return RawFileError(prep.raw.path, f"could not be read: {first}", line=line)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, prep: _Prepared, loaded_at: datetime) -> int:
-    layout, release = prep.raw.layout, prep.raw.release
-    table_cols = raw_table_columns(layout.stem)
-    read_cols = ", ".join(f"{_sql_literal(c)}: {_sql_literal(table_cols[c])}" for c in layout.raw_columns)
-    target = ", ".join(f'"{c}"' for c in (*layout.raw_columns, "report_year", "stage", "layout_variant",
-                                             "source_file", "source_sha256", "loaded_at"))
-    select = ", ".join(f'"{c}"' for c in layout.raw_columns)
-    reader = (
+def _reader(prep: _Prepared) -> str:
+    table_cols = raw_table_columns(prep.raw.layout.stem)
+    read_cols = ", ".join(f"{_sql_literal(c)}: {_sql_literal(table_cols[c])}" for c in prep.raw.layout.raw_columns)
+    return (
         f"read_csv({_sql_literal(str(prep.read_path))}, delim={_sql_literal(prep.delimiter)}, quote='', "
         f"escape='', header=true, auto_detect=false, strict_mode=true, columns={{{read_cols}}})"
     )
-    before = con.execute(f"select count(*) from {RAW_SCHEMA}.{layout.stem}").fetchall()[0][0]
-    con.execute(
-        f"insert into {RAW_SCHEMA}.{layout.stem} ({target}) select {select}, ?, ?, ?, ?, ?, ? from {reader}",
-        [release.report_year, release.stage, layout.variant, prep.raw.path.name, prep.sha256, loaded_at],
-    )
-    after = con.execute(f"select count(*) from {RAW_SCHEMA}.{layout.stem}").fetchall()[0][0]
-    return after - before
 
 
-def _check_reporting_year(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
+def _expected_reporting_year(release: Release) -> str:
+    return "2017f" if release.report_year == 2017 else str(release.report_year)
+
+
+_WRONG_YEAR = "cadash: reportingyear does not match the folder"
+
+
+def _insert(con: duckdb.DuckDBPyConnection, prep: _Prepared, loaded_at: datetime) -> int:
+    """Append the file to raw.<stem> with the lineage columns in one scan; the scan also checks that reportingyear
+    matches the release folder (DuckDB's error() stops the insert at the first row that does not)."""
     layout, release = prep.raw.layout, prep.raw.release
-    if "reportingyear" not in layout.raw_columns:
-        return
-    expected = "2017f" if release.report_year == 2017 else str(release.report_year)
-    wrong = con.execute(
-        f"select reportingyear, count(*) from {RAW_SCHEMA}.{layout.stem} where report_year = ? and stage = ? "
-        "and source_file = ? and coalesce(lower(reportingyear), '') <> ? group by all order by 2 desc limit 3",
-        [release.report_year, release.stage, prep.raw.path.name, expected],
-    ).fetchall()
-    if wrong:
-        found = ", ".join(f"'{v}' ({n} rows)" for v, n in wrong)
-        raise RawFileError(
-            prep.raw.path,
-            f"reportingyear should be '{expected}' for a file under raw/{release.report_year}/, found {found}",
-            column=f"{layout.raw_columns.index('reportingyear') + 1} (reportingyear)",
+    target = ", ".join(f'"{c}"' for c in (*layout.raw_columns, "report_year", "stage", "layout_variant",
+                                             "source_file", "source_sha256", "loaded_at"))
+    select = ", ".join(f'"{c}"' for c in layout.raw_columns)
+    if "reportingyear" in layout.raw_columns:
+        expected = _sql_literal(_expected_reporting_year(release))
+        select = select.replace(
+            '"reportingyear"',
+            f"case when coalesce(lower(reportingyear), '') = {expected} then reportingyear "
+            f"else error('{_WRONG_YEAR}') end",
         )
+    try:
+        result = con.execute(
+            f"insert into {RAW_SCHEMA}.{layout.stem} ({target}) select {select}, ?, ?, ?, ?, ?, ? "
+            f"from {_reader(prep)}",
+            [release.report_year, release.stage, layout.variant, prep.raw.path.name, prep.sha256, loaded_at],
+        ).fetchall()
+    except duckdb.Error as exc:
+        if _WRONG_YEAR in str(exc):
+            raise _wrong_reporting_year(con, prep) from None
+        raise
+    return result[0][0]
+
+
+def _wrong_reporting_year(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> RawFileError:
+    """The reportingyear values that contradict the folder, counted on a second read of the file."""
+    layout, release = prep.raw.layout, prep.raw.release
+    expected = _expected_reporting_year(release)
+    wrong = con.cursor().execute(
+        f"select reportingyear, count(*) from {_reader(prep)} where coalesce(lower(reportingyear), '') <> ? "
+        "group by all order by 2 desc limit 3",
+        [expected],
+    ).fetchall()
+    found = ", ".join(f"'{v}' ({n} rows)" for v, n in wrong)
+    return RawFileError(
+        prep.raw.path,
+        f"reportingyear should be '{expected}' for a file under raw/{release.report_year}/, found {found}",
+        column=f"{layout.raw_columns.index('reportingyear') + 1} (reportingyear)",
+    )
 
 
 def load_release(
@@ -236,7 +257,6 @@ def load_release(
                     rows = _insert(con, prep, loaded_at)
                 except duckdb.Error as exc:
                     raise _translate(prep, exc) from None
-                _check_reporting_year(con, prep)
                 log(f"[{release.key}] {number}/{len(prepared)} {prep.raw.path.name}: {rows:,} rows -> "
                     f"{RAW_SCHEMA}.{prep.raw.layout.stem}")
                 if rows == 0:

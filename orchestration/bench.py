@@ -1,0 +1,358 @@
+"""`cadash bench`: the pipeline against a bare lower bound and a pandas peer, on generated statewide data.
+
+Four measurements per scale, each in its own process so that its peak memory is its own (RSS of the whole process
+tree, sampled every 50 ms from /proc):
+
+1. lower_bound  a bare DuckDB script: read_csv of every indicator file (explicit types), one INSERT per file into a
+                single fact table with the rows and columns of marts.fct_indicator_results. No Dagster, no dbt.
+2. pandas       the same work as a one-off script would do it: pandas.read_csv per file, rename, concat, write.
+3. pipeline     a full rebuild through `cadash build` (ingest -> dbt build with its tests -> ... as it exists).
+4. incremental  adding one preview release (the newest) to an existing warehouse with `cadash build --release`.
+   startup      loading the Dagster definitions alone, so the incremental figure can be read "beyond start-up".
+
+The three fact tables are compared (row count and column names) so that every contender did the same work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from orchestration import settings as app_settings
+from orchestration.releases.discovery import Release, discover_releases, release_files
+from orchestration.releases.registry import STEM_INDICATOR, Layout, raw_table_columns
+
+FACT_COLUMNS = (
+    "report_year", "stage", "release_key", "indicator", "cds", "entity_type", "student_group", "curr_numerator",
+    "curr_denominator", "curr_status", "prior_numerator", "prior_denominator", "prior_status", "change",
+    "status_level", "change_level", "color", "box", "is_safety_net", "source_file", "source_sha256", "loaded_at",
+)
+# Fact column <- the first of these raw columns the layout has (the same choices the staging models make).
+_SOURCES = {
+    "curr_numerator": ("currnumer", "curr_prep"), "curr_denominator": ("currdenom", "pltotct"),
+    "curr_status": ("currstatus",), "prior_numerator": ("priornumer",), "prior_denominator": ("priordenom",),
+    "prior_status": ("priorstatus",), "change": ("change",), "status_level": ("statuslevel",),
+    "change_level": ("changelevel",), "color": ("color",), "box": ("box",),
+}
+_ENTITY = {"X": "state", "D": "district", "L": "district", "S": "school"}
+
+
+def indicator_files(raw_dir: Path) -> list:
+    """Every file that feeds fct_indicator_results (the Fall 2017 grade-11 academic files do not)."""
+    return [f for r in discover_releases(raw_dir) for f in release_files(raw_dir, r)
+            if STEM_INDICATOR[f.layout.stem] and f.layout.variant != "grade_11"]
+
+
+def _first(layout: Layout, candidates: tuple[str, ...]) -> str | None:
+    return next((c for c in candidates if c in layout.raw_columns), None)
+
+
+# ------------------------------------------------------------------------------------------------ contenders
+
+
+def run_lower_bound(raw_dir: Path, out: Path) -> int:
+    import duckdb
+
+    from orchestration.ingest.loader import _hash_and_encoding, _transcode_cp1252
+
+    con = duckdb.connect(str(out))
+    con.execute(
+        "create table fct (report_year integer, stage varchar, release_key varchar, indicator varchar, cds varchar, "
+        "entity_type varchar, student_group varchar, curr_numerator bigint, curr_denominator bigint, "
+        "curr_status double, prior_numerator bigint, prior_denominator bigint, prior_status double, change double, "
+        "status_level integer, change_level integer, color integer, box integer, is_safety_net boolean, "
+        "source_file varchar, source_sha256 varchar, loaded_at timestamp)"
+    )
+    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in indicator_files(raw_dir):
+            lay, rel = f.layout, f.release
+            sha, encoding, _ = _hash_and_encoding(f.path)
+            path = f.path
+            if encoding != "utf-8":
+                path = Path(tmp) / f.path.name
+                _transcode_cp1252(f.path, path)
+            types = raw_table_columns(lay.stem)
+            columns = "{" + ", ".join(f"'{c}': '{types[c]}'" for c in lay.raw_columns) + "}"
+            measures = [f"{_first(lay, src) or 'null'}" for src in _SOURCES.values()]
+            group = "upper(trim(studentgroup))" if "studentgroup" in lay.raw_columns else "'EL'"
+            net = [c for c in ("safetynet", "smalldenom") if c in lay.raw_columns]
+            net_sql = f"case upper(trim({net[0]})) when 'Y' then true when 'N' then false end" if net else "null"
+            con.execute(
+                f"insert into fct select {rel.report_year}, '{rel.stage}', '{rel.key}', '{lay.stem}', "
+                "lpad(trim(cds), 14, '0'), case upper(trim(rtype)) "
+                + " ".join(f"when '{k}' then '{v}'" for k, v in _ENTITY.items())
+                + f" end, {group}, {', '.join(measures)}, {net_sql}, '{f.path.name}', '{sha}', ? "
+                f"from read_csv('{path}', delim='\t', quote='', escape='', header=true, auto_detect=false, "
+                f"columns={columns})",
+                [loaded_at],
+            )
+    rows = con.execute("select count(*) from fct").fetchall()[0][0]
+    con.close()
+    return rows
+
+
+def run_pandas(raw_dir: Path, out: Path) -> int:
+    import duckdb
+    import hashlib
+
+    import pandas as pd
+
+    frames = []
+    loaded_at = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    for f in indicator_files(raw_dir):
+        lay, rel = f.layout, f.release
+        data = f.path.read_bytes()
+        try:
+            data.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+        df = pd.read_csv(f.path, sep="\t", encoding=encoding, dtype={lay.columns[0]: str}, keep_default_na=False,
+                         na_values=[""])
+        df.columns = list(lay.raw_columns)
+        out_df = pd.DataFrame({
+            "report_year": rel.report_year, "stage": rel.stage, "release_key": rel.key, "indicator": lay.stem,
+            "cds": df["cds"].astype(str).str.strip().str.zfill(14),
+            "entity_type": df["rtype"].str.strip().str.upper().map(_ENTITY),
+            "student_group": df["studentgroup"].str.strip().str.upper() if "studentgroup" in df else "EL",
+        })
+        for name, src in _SOURCES.items():
+            col = _first(lay, src)
+            out_df[name] = pd.to_numeric(df[col], errors="raise") if col else None
+        net = [c for c in ("safetynet", "smalldenom") if c in df]
+        out_df["is_safety_net"] = df[net[0]].map({"Y": True, "N": False}) if net else None
+        out_df["source_file"] = f.path.name
+        out_df["source_sha256"] = hashlib.sha256(data).hexdigest()
+        out_df["loaded_at"] = loaded_at
+        frames.append(out_df)
+    fact = pd.concat(frames, ignore_index=True)
+    con = duckdb.connect(str(out))
+    con.register("fact", fact)
+    con.execute("create table fct as select * from fact")
+    rows = con.execute("select count(*) from fct").fetchall()[0][0]
+    con.close()
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------ measuring
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc (kB)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            pid, ppid, pages = int(entry), int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = pages * os.sysconf("SC_PAGE_SIZE") // 1024
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run a command, return wall seconds, exit code and the peak RSS of its process tree (MB)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = proc.communicate()[0]
+    done.set()
+    sampler.join()
+    seconds = time.monotonic() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-4000:]}")
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 1024, 1), "output_tail": output[-300:]}
+
+
+def _fact_shape(db: Path, table: str) -> tuple[int, list[str]]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        cols = [r[0] for r in con.execute(f"select * from {table} limit 0").description]
+    finally:
+        con.close()
+    return rows, cols
+
+
+def _release_rows(db: Path, release: Release) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select count(*) from marts.fct_indicator_results where release_key = ?",
+                           [release.key]).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def _drop_release(db: Path, release: Release) -> None:
+    """Remove one release from every raw and mart table that is keyed by release (setup for the incremental run)."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.columns where column_name = 'stage' "
+            "and table_schema in ('raw', 'marts') and table_name in (select table_name from "
+            "information_schema.columns where column_name = 'report_year') and table_name in "
+            "(select table_name from information_schema.tables where table_type = 'BASE TABLE')"
+        ).fetchall()
+        for schema, table in tables:
+            con.execute(f"delete from {schema}.{table} where report_year = ? and stage = ?",
+                        [release.report_year, release.stage])
+    finally:
+        con.close()
+
+
+def bench_scale(scale: float, work: Path, seed: int, log) -> dict:
+    from orchestration.synth.generator import generate
+
+    raw = work / f"raw-scale{scale:g}"
+    marker = raw / ".complete"
+    if not marker.exists() or marker.read_text() != f"{seed}":
+        shutil.rmtree(raw, ignore_errors=True)
+        log(f"generating scale {scale:g} into {raw}")
+        generate(raw, seed=seed, scale=scale, log=log)
+        marker.write_text(f"{seed}")
+    size_mb = sum(p.stat().st_size for p in raw.rglob("*.txt")) / 1e6
+    python = sys.executable
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    results: dict[str, dict] = {}
+    dbs = {name: work / f"{name}-scale{scale:g}.duckdb" for name in ("lower_bound", "pandas", "pipeline")}
+    for db in dbs.values():
+        db.unlink(missing_ok=True)
+    log(f"[scale {scale:g}] lower bound (bare DuckDB)")
+    results["lower_bound"] = measure([python, "-m", "orchestration.bench", "_task", "lower_bound", str(raw),
+                                      str(dbs["lower_bound"])], env)
+    log(f"[scale {scale:g}] pandas peer")
+    results["pandas"] = measure([python, "-m", "orchestration.bench", "_task", "pandas", str(raw), str(dbs["pandas"])],
+                                env)
+    log(f"[scale {scale:g}] pipeline: full rebuild")
+    results["pipeline"] = measure([python, "-m", "orchestration.cli", "build", "--raw-dir", str(raw),
+                                   "--warehouse", str(dbs["pipeline"])], env)
+    newest_preview = [r for r in discover_releases(raw) if r.stage == "preview"][-1]
+    incremental_db = work / f"incremental-scale{scale:g}.duckdb"
+    shutil.copyfile(dbs["pipeline"], incremental_db)
+    _drop_release(incremental_db, newest_preview)
+    log(f"[scale {scale:g}] incremental: add {newest_preview.key}")
+    results["incremental"] = measure([python, "-m", "orchestration.cli", "build", "--raw-dir", str(raw),
+                                      "--warehouse", str(incremental_db), "--release", newest_preview.key], env)
+    results["startup"] = measure([python, "-c", "import orchestration.definitions"], env)
+    shapes = {
+        "lower_bound": _fact_shape(dbs["lower_bound"], "fct"),
+        "pandas": _fact_shape(dbs["pandas"], "fct"),
+        "pipeline": _fact_shape(dbs["pipeline"], "marts.fct_indicator_results"),
+    }
+    rows = shapes["pipeline"][0]
+    same_work = all(s[0] == rows and s[1] == list(FACT_COLUMNS) for s in shapes.values())
+    for name in ("lower_bound", "pandas", "pipeline"):
+        results[name]["rows"] = shapes[name][0]
+        results[name]["rows_per_s"] = round(shapes[name][0] / results[name]["seconds"])
+    results["incremental"]["rows"] = _release_rows(incremental_db, newest_preview)
+    results["incremental"]["rows_per_s"] = round(results["incremental"]["rows"] / results["incremental"]["seconds"])
+    for r in results.values():
+        r.pop("output_tail", None)
+    incremental_db.unlink(missing_ok=True)
+    return {
+        "scale": scale, "raw_mb": round(size_mb, 1), "fact_rows": rows, "same_rows_and_columns": same_work,
+        "results": results,
+        "ratios": {
+            "pipeline_over_lower_bound": round(results["pipeline"]["seconds"] / results["lower_bound"]["seconds"], 2),
+            "pandas_over_pipeline": round(results["pandas"]["seconds"] / results["pipeline"]["seconds"], 2),
+            "incremental_beyond_startup_s": round(results["incremental"]["seconds"] - results["startup"]["seconds"],
+                                                  2),
+        },
+    }
+
+
+def table(report: dict) -> str:
+    lines = [
+        f"Benchmark {report['date']} on {report['machine']}",
+        "",
+        "| scale | raw MB | fact rows | contender | seconds | rows/s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in report["scales"]:
+        for name in ("lower_bound", "pandas", "pipeline", "incremental", "startup"):
+            r = s["results"][name]
+            lines.append(f"| {s['scale']:g} | {s['raw_mb']:,} | {s['fact_rows']:,} | {name} | {r['seconds']} | "
+                         f"{r.get('rows_per_s', ''):,} | {r['peak_rss_mb']:,} |".replace("| , |", "| |"))
+    lines += ["", "| scale | pipeline / lower bound | pandas / pipeline | incremental beyond start-up (s) | same rows "
+                  "and columns |", "|---|---|---|---|---|"]
+    for s in report["scales"]:
+        q = s["ratios"]
+        lines.append(f"| {s['scale']:g} | {q['pipeline_over_lower_bound']} | {q['pandas_over_pipeline']} | "
+                     f"{q['incremental_beyond_startup_s']} | {s['same_rows_and_columns']} |")
+    return "\n".join(lines)
+
+
+def run_bench(scales: list[float], work: Path, seed: int, log=print) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    report = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                   f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+                   f"Python {platform.python_version()}",
+        "seed": seed,
+        "scales": [],
+    }
+    for scale in scales:
+        report["scales"].append(bench_scale(scale, work, seed, log))
+        (work / "results.json").write_text(json.dumps(report, indent=2))
+    (work / "results.md").write_text(table(report) + "\n")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Internal entry for one contender in its own process: python -m orchestration.bench _task NAME RAW OUT."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("marker", choices=["_task"])
+    parser.add_argument("task", choices=["lower_bound", "pandas"])
+    parser.add_argument("raw")
+    parser.add_argument("out")
+    args = parser.parse_args(argv)
+    runner = run_lower_bound if args.task == "lower_bound" else run_pandas
+    rows = runner(Path(args.raw), Path(args.out))
+    print(f"{args.task}: {rows} rows")
+    return 0
+
+
+def default_work_dir() -> Path:
+    return app_settings.REPO_ROOT / "data" / "bench"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
