@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run test dev clean
+.PHONY: install run test dev bench clean
 
 install: $(STAMP)
 
@@ -20,8 +20,9 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-## run: install, then build the warehouse from every release under raw/ and print where it is
+## run: install, generate the statewide releases once (data/generated/raw), build the warehouse, print the summary
 run: install
+	$(BIN)/cadash generate --if-missing
 	$(BIN)/cadash build
 
 ## test: the test suite (unit, ingest, dbt, Dagster, CLI)
@@ -31,6 +32,10 @@ test: install
 ## dev: the Dagster UI on http://127.0.0.1:3000 with the asset graph, jobs and partitions
 dev: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## bench: lower bound vs pandas vs pipeline vs incremental at scales 1, 2, 4 (data/bench/results.{json,md})
+bench: install
+	$(BIN)/cadash bench
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .dagster_home .pytest_cache

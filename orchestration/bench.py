@@ -237,16 +237,20 @@ def _drop_release(db: Path, release: Release) -> None:
         con.close()
 
 
-def bench_scale(scale: float, work: Path, seed: int, log) -> dict:
-    from orchestration.synth.generator import generate
+def _physical_memory_mb() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
+
+
+def bench_scale(scale: float, work: Path, seed: int, log, pandas_mb_per_scale: float | None = None) -> dict:
+    """Measure one scale. pandas_mb_per_scale (peak RSS of the pandas peer per unit of scale, from a smaller scale)
+    lets the run skip the pandas peer where it would not fit in memory, instead of swapping or being killed."""
+    from orchestration.synth.generator import generate, is_generated
 
     raw = work / f"raw-scale{scale:g}"
-    marker = raw / ".complete"
-    if not marker.exists() or marker.read_text() != f"{seed}":
+    if not is_generated(raw, seed=seed, scale=scale, stems=None):
         shutil.rmtree(raw, ignore_errors=True)
         log(f"generating scale {scale:g} into {raw}")
         generate(raw, seed=seed, scale=scale, log=log)
-        marker.write_text(f"{seed}")
     size_mb = sum(p.stat().st_size for p in raw.rglob("*.txt")) / 1e6
     python = sys.executable
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
@@ -257,9 +261,15 @@ def bench_scale(scale: float, work: Path, seed: int, log) -> dict:
     log(f"[scale {scale:g}] lower bound (bare DuckDB)")
     results["lower_bound"] = measure([python, "-m", "orchestration.bench", "_task", "lower_bound", str(raw),
                                       str(dbs["lower_bound"])], env)
-    log(f"[scale {scale:g}] pandas peer")
-    results["pandas"] = measure([python, "-m", "orchestration.bench", "_task", "pandas", str(raw), str(dbs["pandas"])],
-                                env)
+    projected = pandas_mb_per_scale * scale if pandas_mb_per_scale else 0.0
+    if projected > 0.75 * _physical_memory_mb():
+        log(f"[scale {scale:g}] pandas peer skipped: projected peak RSS {projected / 1024:.1f} GiB")
+        results["pandas"] = {"skipped": f"projected peak RSS {projected / 1024:.1f} GiB exceeds 75 % of memory",
+                             "seconds": None, "peak_rss_mb": round(projected, 1)}
+    else:
+        log(f"[scale {scale:g}] pandas peer")
+        results["pandas"] = measure([python, "-m", "orchestration.bench", "_task", "pandas", str(raw),
+                                     str(dbs["pandas"])], env)
     log(f"[scale {scale:g}] pipeline: full rebuild")
     results["pipeline"] = measure([python, "-m", "orchestration.cli", "build", "--raw-dir", str(raw),
                                    "--warehouse", str(dbs["pipeline"])], env)
@@ -271,16 +281,15 @@ def bench_scale(scale: float, work: Path, seed: int, log) -> dict:
     results["incremental"] = measure([python, "-m", "orchestration.cli", "build", "--raw-dir", str(raw),
                                       "--warehouse", str(incremental_db), "--release", newest_preview.key], env)
     results["startup"] = measure([python, "-c", "import orchestration.definitions"], env)
-    shapes = {
-        "lower_bound": _fact_shape(dbs["lower_bound"], "fct"),
-        "pandas": _fact_shape(dbs["pandas"], "fct"),
-        "pipeline": _fact_shape(dbs["pipeline"], "marts.fct_indicator_results"),
-    }
+    shapes = {"lower_bound": _fact_shape(dbs["lower_bound"], "fct"),
+              "pipeline": _fact_shape(dbs["pipeline"], "marts.fct_indicator_results")}
+    if results["pandas"]["seconds"] is not None:
+        shapes["pandas"] = _fact_shape(dbs["pandas"], "fct")
     rows = shapes["pipeline"][0]
     same_work = all(s[0] == rows and s[1] == list(FACT_COLUMNS) for s in shapes.values())
-    for name in ("lower_bound", "pandas", "pipeline"):
-        results[name]["rows"] = shapes[name][0]
-        results[name]["rows_per_s"] = round(shapes[name][0] / results[name]["seconds"])
+    for name, (count, _cols) in shapes.items():
+        results[name]["rows"] = count
+        results[name]["rows_per_s"] = round(count / results[name]["seconds"])
     results["incremental"]["rows"] = _release_rows(incremental_db, newest_preview)
     results["incremental"]["rows_per_s"] = round(results["incremental"]["rows"] / results["incremental"]["seconds"])
     for r in results.values():
@@ -291,7 +300,8 @@ def bench_scale(scale: float, work: Path, seed: int, log) -> dict:
         "results": results,
         "ratios": {
             "pipeline_over_lower_bound": round(results["pipeline"]["seconds"] / results["lower_bound"]["seconds"], 2),
-            "pandas_over_pipeline": round(results["pandas"]["seconds"] / results["pipeline"]["seconds"], 2),
+            "pandas_over_pipeline": (round(results["pandas"]["seconds"] / results["pipeline"]["seconds"], 2)
+                                     if results["pandas"]["seconds"] else None),
             "incremental_beyond_startup_s": round(results["incremental"]["seconds"] - results["startup"]["seconds"],
                                                   2),
         },
@@ -308,8 +318,10 @@ def table(report: dict) -> str:
     for s in report["scales"]:
         for name in ("lower_bound", "pandas", "pipeline", "incremental", "startup"):
             r = s["results"][name]
-            lines.append(f"| {s['scale']:g} | {s['raw_mb']:,} | {s['fact_rows']:,} | {name} | {r['seconds']} | "
-                         f"{r.get('rows_per_s', ''):,} | {r['peak_rss_mb']:,} |".replace("| , |", "| |"))
+            seconds = r["seconds"] if r["seconds"] is not None else f"skipped ({r['skipped']})"
+            rate = f"{r['rows_per_s']:,}" if "rows_per_s" in r else ""
+            lines.append(f"| {s['scale']:g} | {s['raw_mb']:,} | {s['fact_rows']:,} | {name} | {seconds} | {rate} | "
+                         f"{r['peak_rss_mb']:,} |")
     lines += ["", "| scale | pipeline / lower bound | pandas / pipeline | incremental beyond start-up (s) | same rows "
                   "and columns |", "|---|---|---|---|---|"]
     for s in report["scales"]:
@@ -329,8 +341,13 @@ def run_bench(scales: list[float], work: Path, seed: int, log=print) -> dict:
         "seed": seed,
         "scales": [],
     }
-    for scale in scales:
-        report["scales"].append(bench_scale(scale, work, seed, log))
+    pandas_mb_per_scale = None
+    for scale in sorted(scales):
+        result = bench_scale(scale, work, seed, log, pandas_mb_per_scale)
+        pandas = result["results"]["pandas"]
+        if pandas["seconds"] is not None:
+            pandas_mb_per_scale = pandas["peak_rss_mb"] / scale
+        report["scales"].append(result)
         (work / "results.json").write_text(json.dumps(report, indent=2))
     (work / "results.md").write_text(table(report) + "\n")
     return report

@@ -1,6 +1,8 @@
 """`cadash`: the command-line entry point.
 
     cadash build [--raw-dir DIR] [--warehouse PATH] [--release 2018-public ...] [--full-refresh]
+    cadash generate [--out DIR] [--seed N] [--scale F] [--years 2018,2019] [--stems grad,susp] [--if-missing]
+    cadash bench [--scales 1,2,4] [--work DIR] [--seed N]
     cadash releases [--raw-dir DIR]
 
 `build` materializes the same Dagster definitions the UI uses, in-process, one run per block of neighbouring
@@ -79,16 +81,20 @@ def _summary(config: app_settings.Settings) -> str:
             "select release_key, file_count, row_count from marts.dim_release order by report_year, stage"
         ).fetchall()
         counts = con.execute(
-            "select indicator, report_year, stage, count(*) from marts.fct_indicator_results "
-            "group by all order by indicator, report_year, stage"
+            "select release_key, indicator, count(*) from marts.fct_indicator_results group by all"
         ).fetchall()
         total = con.execute("select count(*) from marts.fct_indicator_results").fetchall()[0][0]
     finally:
         con.close()
-    lines = ["", "Summary", "-------", f"releases in the warehouse: {len(releases)}"]
-    lines += [f"  {key:<14} {files} files, {rows:,} raw rows" for key, files, rows in releases]
-    lines.append(f"marts.fct_indicator_results: {total:,} rows")
-    lines += [f"  {ind:<8} {year} {stage:<7} {n:>9,}" for ind, year, stage, n in counts]
+    by_release: dict[str, dict[str, int]] = {}
+    for key, indicator, n in counts:
+        by_release.setdefault(key, {})[indicator] = n
+    indicators = ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science")
+    lines = ["", f"Summary: {len(releases)} release(s); marts.fct_indicator_results has {total:,} rows",
+             f"  {'release':<13} {'files':>5} " + " ".join(f"{i:>9}" for i in indicators)]
+    for key, files, _rows in releases:
+        row = by_release.get(key, {})
+        lines.append(f"  {key:<13} {files:>5} " + " ".join(f"{row.get(i, 0):>9,}" for i in indicators))
     lines.append(f"warehouse: {config.warehouse}")
     lines.append("read it (read-only, while no build runs): .venv/bin/python -c \"import duckdb; "
                  f"print(duckdb.connect('{config.warehouse}', read_only=True)"
@@ -114,14 +120,18 @@ def cmd_build(args: argparse.Namespace) -> int:
         found = discover_releases(config.raw_dir)
         wanted = [Release.parse(k) for k in args.release] if args.release else found
     except (RegistryError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        hint = " Run `cadash generate` first." if not config.raw_dir.exists() else ""
+        print(f"error: {exc}.{hint}", file=sys.stderr)
         return EXIT_USAGE
     missing = [r.key for r in wanted if r not in found]
     if missing:
         print(f"error: no files under {config.raw_dir} for release(s): {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     if not wanted:
-        print(f"error: no releases under {config.raw_dir} (expected raw/<year>/<stage>/<file>)", file=sys.stderr)
+        hint = " Run `cadash generate` for the statewide synthetic releases" if \
+            config.raw_dir == app_settings.GENERATED_RAW_DIR else ""
+        print(f"error: no releases under {config.raw_dir} (expected <dir>/<year>/<stage>/<file>).{hint}",
+              file=sys.stderr)
         return EXIT_USAGE
 
     from orchestration.definitions import build_definitions
@@ -152,6 +162,36 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _csv_list(text: str | None, cast=str) -> list | None:
+    return [cast(x) for x in text.split(",") if x.strip()] if text else None
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from orchestration.synth.generator import generate, is_generated
+
+    out = Path(args.out).resolve() if args.out else app_settings.GENERATED_RAW_DIR
+    if args.if_missing and is_generated(out):
+        print(f"generated releases already in {out} (delete the folder to make them again)")
+        return EXIT_OK
+    try:
+        generate(out, seed=args.seed, scale=args.scale, years=_csv_list(args.years, int),
+                 stems=_csv_list(args.stems), stages=_csv_list(args.stages) or ("preview", "public"))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from orchestration.bench import default_work_dir, run_bench, table
+
+    work = Path(args.work).resolve() if args.work else default_work_dir()
+    report = run_bench(_csv_list(args.scales, float), work, args.seed)
+    print(table(report))
+    print(f"\nresults: {work / 'results.json'} and {work / 'results.md'}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cadash", description="California School Dashboard accountability warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +203,22 @@ def main(argv: list[str] | None = None) -> int:
                        help="build only this release, e.g. 2018-public (repeatable); default: all found")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental marts from scratch")
     build.set_defaults(func=cmd_build)
+
+    gen = sub.add_parser("generate", help="write statewide synthetic releases in CDE's exact layouts")
+    gen.add_argument("--out", help=f"landing zone to write (default {app_settings.GENERATED_RAW_DIR})")
+    gen.add_argument("--seed", type=int, default=2017, help="random seed (same seed, same bytes)")
+    gen.add_argument("--scale", type=float, default=1.0, help="1 = California (~10,500 schools); 0.1 for tests")
+    gen.add_argument("--years", help="comma-separated report years (default: all)")
+    gen.add_argument("--stems", help="comma-separated stems, e.g. grad,susp (default: all)")
+    gen.add_argument("--stages", help="preview,public (default: both)")
+    gen.add_argument("--if-missing", action="store_true", help="do nothing when a complete set is already there")
+    gen.set_defaults(func=cmd_generate)
+
+    bench = sub.add_parser("bench", help="time the pipeline against a bare DuckDB lower bound and a pandas peer")
+    bench.add_argument("--scales", default="1,2,4", help="comma-separated scales (default 1,2,4)")
+    bench.add_argument("--work", help="working folder (default data/bench)")
+    bench.add_argument("--seed", type=int, default=2017)
+    bench.set_defaults(func=cmd_bench)
 
     releases = sub.add_parser("releases", help="list the releases found under the raw directory")
     releases.add_argument("--raw-dir")

@@ -3,7 +3,8 @@
 | variable                | meaning                                   | default (relative to the repository) |
 |-------------------------|-------------------------------------------|--------------------------------------|
 | DASHBOARD_WAREHOUSE     | the live DuckDB warehouse file            | data/warehouse.duckdb                |
-| DASHBOARD_RAW_DIR       | the landing zone, raw/<year>/<stage>/...  | raw/                                 |
+| DASHBOARD_RAW_DIR       | the landing zone, <dir>/<year>/<stage>/.. | data/generated/raw/ (statewide       |
+|                         |                                           | synthetic releases, `cadash generate`)|
 | DASHBOARD_PUBLISH_DIR   | where published releases are written      | data/published/                      |
 
 Values are read each time `load()` is called, so the CLI can set them (from --warehouse / --raw-dir) before
@@ -20,6 +21,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+BUNDLED_RAW_DIR = REPO_ROOT / "raw"                          # the real CDE files we have (build with --raw-dir raw)
+GENERATED_RAW_DIR = REPO_ROOT / "data" / "generated" / "raw"  # gitignored; the default data set
 
 ENV_WAREHOUSE = "DASHBOARD_WAREHOUSE"
 ENV_RAW_DIR = "DASHBOARD_RAW_DIR"
@@ -42,7 +45,7 @@ def _path_from_env(name: str, default: Path) -> Path:
 def load() -> Settings:
     return Settings(
         warehouse=_path_from_env(ENV_WAREHOUSE, REPO_ROOT / "data" / "warehouse.duckdb").resolve(),
-        raw_dir=_path_from_env(ENV_RAW_DIR, REPO_ROOT / "raw").resolve(),
+        raw_dir=_path_from_env(ENV_RAW_DIR, GENERATED_RAW_DIR).resolve(),
         publish_dir=_path_from_env(ENV_PUBLISH_DIR, REPO_ROOT / "data" / "published").resolve(),
     )
 

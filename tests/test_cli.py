@@ -69,7 +69,8 @@ def test_build_prints_a_summary_and_reruns_idempotently(tmp_path, capsys):
         assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse)]) == 0
     out = capsys.readouterr().out
     assert "[1/1] 2018-public: done" in out
-    assert "marts.fct_indicator_results: 10,366 rows" in out
+    assert "marts.fct_indicator_results has 10,366 rows" in out
+    assert "2018-public       1         0         0         0         0         0    10,366" in out
     assert f"warehouse: {warehouse}" in out
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("select count(*) from marts.fct_indicator_results").fetchall() == [(10366,)]

@@ -14,6 +14,7 @@ How values are made (all deterministic for a seed):
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -582,6 +583,7 @@ def write_layout(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, layout: La
 
 
 TITLE_I_FILE = "reference/title_i_status.txt"
+MARKER = ".generated.json"  # written last: its presence means the set is complete
 REFERENCE_README = """# reference/ - inputs the determinations need that the Dashboard files lack
 
 title_i_status.txt (tab-delimited, UTF-8, header row):
@@ -630,6 +632,17 @@ def generate(out_dir: Path, *, seed: int = 2017, scale: float = 1.0, years: Iter
         written[TITLE_I_FILE] = len(titles)
     finally:
         con.close()
+    (out_dir / MARKER).write_text(json.dumps({"seed": seed, "scale": scale, "years": list(years),
+                                              "stems": list(stems) if stems else None, "stages": list(stages)}))
     log(f"generated {len(written)} files, {sum(written.values()):,} rows in {time.monotonic() - started:.1f} s "
         f"into {out_dir}")
     return written
+
+
+def is_generated(out_dir: Path, **expected) -> bool:
+    """True when out_dir holds a complete generated set (with these seed/scale/... values, if given)."""
+    marker = out_dir / MARKER
+    if not marker.exists():
+        return False
+    found = json.loads(marker.read_text())
+    return all(found.get(k) == v for k, v in expected.items())
