@@ -213,3 +213,28 @@ def test_layouts_cover_every_generated_file(generated):
     names = {n.lower() for lay in LAYOUTS for n in lay.file_names}
     files = [p for p in generated.rglob("*.txt") if "reference" not in p.parts]
     assert files and all(p.name.lower() in names for p in files)
+
+
+@pytest.mark.slow
+def test_a_small_generated_statewide_set_builds_through_dbt(tmp_path, capsys):
+    """Every year and stage, every layout, through ingest and `dbt build` (all tests pass), at scale 0.02."""
+    from orchestration.cli import main
+
+    raw = tmp_path / "raw"
+    assert main(["generate", "--out", str(raw), "--scale", "0.02", "--seed", "3"]) == 0
+    warehouse = tmp_path / "w.duckdb"
+    assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse)]) == 0
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        releases = con.execute("select count(distinct release_key) from marts.fct_indicator_results").fetchall()
+        science = con.execute("select distinct report_year from marts.fct_indicator_results "
+                              "where indicator = 'science'").fetchall()
+        cci_2022 = con.execute("select count(*) from marts.fct_indicator_results where indicator = 'cci' "
+                               "and report_year = 2022").fetchall()
+        colours_2022 = con.execute("select count(*) from marts.fct_indicator_results where report_year = 2022 "
+                                   "and color is not null").fetchall()
+    finally:
+        con.close()
+    assert releases == [(14,)]
+    assert science == [(2025,)]
+    assert cci_2022 == [(0,)] and colours_2022 == [(0,)]  # 2022: Status only, no CCI

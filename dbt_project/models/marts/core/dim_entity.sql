@@ -1,5 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_selected_releases() }}"
+    )
+}}
 -- One row per (report_year, stage, cds): the state, each LEA and each school as the research files of that
--- release describe them. Names and flags are merged over every file of the release (max() picks one spelling
+-- release describe them. Incremental by release, like fct_indicator_results. Names and flags are merged over every file of the release (max() picks one spelling
 -- deterministically where files disagree; a flag is true if any file sets it).
 {%- set envelope_models = [
     'stg_dashboard__ela', 'stg_dashboard__math', 'stg_dashboard__chronic', 'stg_dashboard__susp',
@@ -10,15 +18,18 @@ with envelope as (
     select report_year, stage, release_key, cds, entity_type, school_name, district_name, county_name,
            is_charter, is_coe, is_dass
     from {{ ref(model) }}
+    {% if is_incremental() %}where {{ release_predicate('release_key') }}{% endif %}
     union all
     {% endfor %}
     select report_year, stage, release_key, cds, entity_type, school_name, district_name, county_name,
            null::boolean, null::boolean, null::boolean
     from {{ ref('stg_dashboard__censusenrollrates') }}
+    {% if is_incremental() %}where {{ release_predicate('release_key') }}{% endif %}
     union all
     select report_year, stage, release_key, cds, entity_type, null, lea_name, county_name,
            null::boolean, null::boolean, null::boolean
     from {{ ref('stg_dashboard__localindperf') }}
+    {% if is_incremental() %}where {{ release_predicate('release_key') }}{% endif %}
 ),
 
 merged as (
