@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration import settings as app_settings
 from orchestration.ingest.assets import ingest_research_files
 from orchestration.jobs import build_release_job, rebuild_all_job
+from orchestration.quality.reconciliation import level_disagreements, level_reconciliation
 from orchestration.transform.assets import dashboard_dbt_assets
 from orchestration.transform.project import DBT_PROJECT, dbt_executable
 
@@ -19,6 +20,7 @@ def build_definitions(config: app_settings.Settings | None = None) -> dg.Definit
     config.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dg.Definitions(
         assets=[ingest_research_files, dashboard_dbt_assets],
+        asset_checks=[level_reconciliation, level_disagreements],
         jobs=[build_release_job, rebuild_all_job],
         resources={
             # Checkpoint (compress and write) once per run rather than after every release's commit; the WAL

@@ -128,7 +128,17 @@ class Rules:
     # ------------------------------------------------------------------ n-size
     def min_n(self, rule: str, indicator: str, year: int, entity_type: str, student_group: str) -> int | None:
         """The most specific matching row wins (a named entity type or group beats '*'); None: rule does not apply."""
-        best: tuple[int, int] | None = None
+        row = self.nsize_row(rule, indicator, year, entity_type, student_group)
+        return None if row is None else int(row["min_n"])
+
+    def counted_on(self, rule: str, indicator: str, year: int, entity_type: str, student_group: str) -> str:
+        """What the rule counts: 'denominator' (the status denominator) or 'testers' (ELPI 2017f)."""
+        row = self.nsize_row(rule, indicator, year, entity_type, student_group)
+        return "denominator" if row is None else row["counted_on"]
+
+    def nsize_row(self, rule: str, indicator: str, year: int, entity_type: str,
+                  student_group: str) -> dict[str, str] | None:
+        best: tuple[int, dict[str, str]] | None = None
         for row in self.nsize_rows:
             if row["rule"] != rule or not _in_years(row, year):
                 continue
@@ -138,7 +148,7 @@ class Rules:
                 continue
             specificity = sum(row[c] != "*" for c in ("indicator", "entity_type", "student_group"))
             if best is None or specificity > best[0]:
-                best = (specificity, int(row["min_n"]))
+                best = (specificity, row)
         return None if best is None else best[1]
 
 
@@ -172,13 +182,15 @@ def _min_n_per_row(rules: Rules, rule: str, indicator: str, year: int, entity_ty
 def assign_levels(rules: Rules, indicator: str, year: int, *, cut_table: np.ndarray, entity_type: np.ndarray,
                   student_group: np.ndarray, curr_denom: np.ndarray, prior_denom: np.ndarray,
                   status: np.ndarray, status_known: np.ndarray, change: np.ndarray,
-                  change_known: np.ndarray) -> dict[str, np.ndarray]:
+                  change_known: np.ndarray, curr_testers: np.ndarray | None = None,
+                  prior_testers: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Status level, change level, colour, box and safety-net flag for each row, by the year's rules.
 
     status and change are integer tenths; *_known say where they are published. The order of the rules:
     a status level needs n >= status_level_min_n; a change level needs a published prior (n >= change_prior_min_n);
     the safety net (population under its limit, for the groups and years it applied to) folds changes 1 and 5 into
-    2 and 4; a colour needs the colour n-size now and in the prior year (15 for FOS/HOM at LEA and state level)."""
+    2 and 4; a colour needs the colour n-size now and in the prior year (15 for FOS/HOM at LEA and state level;
+    counted on the annual testers where the rule says so, ELPI 2017f)."""
     n = len(curr_denom)
     status_level_min = _min_n_per_row(rules, "status_level_min_n", indicator, year, entity_type, student_group)
     has_status_level = status_known & (curr_denom >= status_level_min)
@@ -203,7 +215,11 @@ def assign_levels(rules: Rules, indicator: str, year: int, *, cut_table: np.ndar
         change_level = np.where(safety_net & (change_level > 0), np.clip(change_level, 2, 4), change_level)
         color_min = _min_n_per_row(rules, "color_min_n", indicator, year, entity_type, student_group)
         prior_min = _min_n_per_row(rules, "prior_color_min_n", indicator, year, entity_type, student_group)
-        eligible = (curr_denom >= color_min) & (prior_denom >= prior_min) & (status_level > 0) & (change_level > 0)
+        curr_count, prior_count = curr_denom, prior_denom
+        if rules.counted_on("color_min_n", indicator, year, "*", "*") == "testers":  # ELPI 2017f
+            curr_count = curr_denom if curr_testers is None else curr_testers
+            prior_count = prior_denom if prior_testers is None else prior_testers
+        eligible = (curr_count >= color_min) & (prior_count >= prior_min) & (status_level > 0) & (change_level > 0)
         for table in np.unique(cut_table):
             rows = cut_table == table
             color[rows] = rules.colors(indicator, year, table, status_level[rows], change_level[rows])

@@ -233,8 +233,14 @@ def test_a_small_generated_statewide_set_builds_through_dbt(tmp_path, capsys):
                                "and report_year = 2022").fetchall()
         colours_2022 = con.execute("select count(*) from marts.fct_indicator_results where report_year = 2022 "
                                    "and color is not null").fetchall()
+        disagreements = con.execute("select count(*) from marts.fct_level_disagreements").fetchall()
+        compared = con.execute("select sum(color_compared), sum(color_agree) from marts.fct_level_reconciliation "
+                               ).fetchall()
     finally:
         con.close()
     assert releases == [(14,)]
     assert science == [(2025,)]
     assert cci_2022 == [(0,)] and colours_2022 == [(0,)]  # 2022: Status only, no CCI
+    # generated with the rules, recomputed in SQL from the same seeds: 100 % agreement
+    assert disagreements == [(0,)]
+    assert compared[0][0] > 50000 and compared[0][0] == compared[0][1]

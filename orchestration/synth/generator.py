@@ -455,7 +455,10 @@ class ReleaseBuilder:
             frame["currdeclined"] = declined
             frame["currprogressed_alternate"] = 0
             frame["currnumer"] = numer  # ELPI publishes the counts whatever the n
-            frame["currtesters"] = denom + rng.binomial(denom, 0.05)
+            # ELPI 2017f counts its colour n-size on annual testers (seed nsize_rules); the generator's testers are
+            # the status denominators, so levels derived from denominators hold for either count.
+            frame["currtesters"] = denom
+            frame["priortesters"] = frame["priordenom"]
             frame["curradvanced"] = rng.binomial(numer, 0.6)
             frame["currmaintained"] = numer - frame["curradvanced"].to_numpy()
             frame["nsize_met"] = np.where(denom >= 30, "Y", "N")

@@ -28,7 +28,16 @@ select
     is_safety_net,
     source_file,
     source_sha256,
-    loaded_at
+    loaded_at,
+    -- what chooses the cut-point table (seed cut_table_selection)
+    {{ 'is_hs_cut_points' if model in ('stg_dashboard__ela', 'stg_dashboard__math') else 'null::boolean' }}
+        as is_hs_cut_points,
+    {{ 'suspension_type' if model == 'stg_dashboard__susp' else 'null::varchar' }} as suspension_type,
+    is_dass,
+    is_coe,
+    -- what some n-size rules count instead of the denominator (ELPI 2017f: annual testers; seed nsize_rules)
+    {{ 'curr_testers' if model == 'stg_dashboard__elpi' else 'null::bigint' }} as curr_testers,
+    {{ 'prior_testers' if model == 'stg_dashboard__elpi' else 'null::bigint' }} as prior_testers
 from {{ ref(model) }}
 {%- if model in ('stg_dashboard__ela', 'stg_dashboard__math') %}
 where not is_grade_11_file

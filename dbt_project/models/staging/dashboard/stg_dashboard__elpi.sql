@@ -14,6 +14,7 @@ select
     {{ reported_levels() }},
     cast(null as boolean) as is_safety_net,
     currtesters as curr_testers,
+    priortesters as prior_testers,
     curradvanced as curr_advanced,
     currmaintained as curr_maintained,
     currrfeps as curr_reclassified,

@@ -1,0 +1,238 @@
+-- Every indicator result with its status level, change level, colour and box recomputed from the rule seeds
+-- (seeds/rules), next to the values CDE reported. Values are compared in integer tenths, as published.
+--
+-- Order of the rules (the same as orchestration/rules.py, which the generator uses):
+--   status level : a published status and n >= status_level_min_n, else 0; null in counts-only years
+--   change level : colour years only; a published change, prior n >= change_prior_min_n and a status level;
+--                  the safety net (n below safety_net_below_n, for the groups and years it applied to) folds
+--                  levels 1 and 5 into 2 and 4; null in years without change
+--   colour       : colour years only; n >= color_min_n now and prior_color_min_n in the prior year (15 for FOS
+--                  and HOM at LEA and state level; counted on annual testers for ELPI 2017f), both levels > 0;
+--                  then the grid (0 in an N/A cell)
+--   box          : ((5 - status level) x 5 + change level) x 10 where a colour was given, else 0
+
+with results as (
+    select
+        *,
+        round(curr_status * 10)::bigint as status_tenths,
+        round(change * 10)::bigint as change_tenths
+    from {{ ref('int_indicator_results__unioned') }}
+),
+
+reporting as (
+    select indicator, first_year, last_year, reporting from {{ ref('indicator_reporting') }}
+),
+
+-- What chooses the cut-point table, per distinct combination (small), then the most urgent matching rule.
+selectors as (
+    select distinct
+        indicator,
+        report_year,
+        entity_type,
+        coalesce(is_hs_cut_points, false) as is_hs,
+        suspension_type,
+        coalesce(is_dass, false) as is_dass,
+        coalesce(is_coe, false) and entity_type = 'district' as is_coe_district
+    from results
+),
+
+cut_tables as (
+    select
+        s.indicator, s.report_year, s.entity_type, s.is_hs, s.suspension_type, s.is_dass, s.is_coe_district,
+        arg_min(t.cut_table, t.priority) as cut_table
+    from selectors as s
+    inner join {{ ref('cut_table_selection') }} as t
+        on t.indicator = s.indicator
+        and s.report_year between t.first_year and t.last_year
+        and (
+            t.selector = 'default'
+            or (t.selector = 'hscutpoints' and t.selector_value = case when s.is_hs then 'Y' else 'N' end)
+            or (t.selector = 'type' and t.selector_value = s.suspension_type)
+            or (t.selector = 'dass_flag' and t.selector_value = 'Y' and s.is_dass)
+            or (t.selector = 'coe_district' and t.selector_value = 'Y' and s.is_coe_district)
+        )
+    group by all
+),
+
+-- n-size rules per distinct (indicator, year, entity type, group): the most specific matching row wins.
+groups as (
+    select distinct indicator, report_year, entity_type, student_group from results
+),
+
+thresholds_long as (
+    select
+        g.indicator, g.report_year, g.entity_type, g.student_group, n.rule,
+        arg_max(n.min_n, (n.indicator <> '*')::int + (n.entity_type <> '*')::int + (n.student_group <> '*')::int)
+            as min_n,
+        arg_max(n.counted_on,
+                (n.indicator <> '*')::int + (n.entity_type <> '*')::int + (n.student_group <> '*')::int)
+            as counted_on
+    from groups as g
+    inner join {{ ref('nsize_rules') }} as n
+        on n.indicator in ('*', g.indicator)
+        and g.report_year between n.first_year and n.last_year
+        and n.entity_type in ('*', g.entity_type)
+        and n.student_group in ('*', g.student_group)
+    group by all
+),
+
+thresholds as (
+    select
+        indicator, report_year, entity_type, student_group,
+        max(min_n) filter (where rule = 'status_level_min_n') as status_level_min_n,
+        max(min_n) filter (where rule = 'change_prior_min_n') as change_prior_min_n,
+        max(min_n) filter (where rule = 'color_min_n') as color_min_n,
+        max(counted_on) filter (where rule = 'color_min_n') as color_counted_on,
+        max(min_n) filter (where rule = 'prior_color_min_n') as prior_color_min_n,
+        max(counted_on) filter (where rule = 'prior_color_min_n') as prior_color_counted_on,
+        max(min_n) filter (where rule = 'safety_net_below_n') as safety_net_below_n
+    from thresholds_long
+    group by all
+),
+
+status_bands as (
+    select
+        indicator, cut_table, first_year, last_year, status_level,
+        round(min_value * 10)::bigint as lo, min_inclusive, round(max_value * 10)::bigint as hi, max_inclusive
+    from {{ ref('status_cut_points') }}
+),
+
+change_bands as (
+    select
+        indicator, cut_table, first_year, last_year, change_level,
+        round(min_value * 10)::bigint as lo, min_inclusive, round(max_value * 10)::bigint as hi, max_inclusive
+    from {{ ref('change_cut_points') }}
+),
+
+grid as (
+    {% for c in range(1, 6) %}
+    select indicator, cut_table, first_year, last_year, status_level, {{ c }} as change_level,
+           color_change_{{ c }} as color
+    from {{ ref('color_grids') }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+inputs as (
+    select
+        r.*,
+        rp.reporting,
+        ct.cut_table,
+        th.status_level_min_n,
+        th.change_prior_min_n,
+        th.color_min_n,
+        th.prior_color_min_n,
+        th.color_counted_on,
+        th.prior_color_counted_on,
+        case when th.color_counted_on = 'testers' then r.curr_testers else r.curr_denominator end
+            as curr_color_count,
+        coalesce(case when th.prior_color_counted_on = 'testers' then r.prior_testers else r.prior_denominator end, 0)
+            as prior_color_count,
+        th.safety_net_below_n,
+        sb.status_level as status_band,
+        cb.change_level as change_band
+    from results as r
+    left join reporting as rp
+        on rp.indicator = r.indicator and r.report_year between rp.first_year and rp.last_year
+    left join cut_tables as ct
+        on ct.indicator = r.indicator
+        and ct.report_year = r.report_year
+        and ct.entity_type = r.entity_type
+        and ct.is_hs = coalesce(r.is_hs_cut_points, false)
+        and ct.suspension_type is not distinct from r.suspension_type
+        and ct.is_dass = coalesce(r.is_dass, false)
+        and ct.is_coe_district = (coalesce(r.is_coe, false) and r.entity_type = 'district')
+    left join thresholds as th
+        on th.indicator = r.indicator
+        and th.report_year = r.report_year
+        and th.entity_type = r.entity_type
+        and th.student_group = r.student_group
+    left join status_bands as sb
+        on sb.indicator = r.indicator
+        and sb.cut_table = ct.cut_table
+        and r.report_year between sb.first_year and sb.last_year
+        and (sb.lo is null or r.status_tenths > sb.lo or (sb.min_inclusive and r.status_tenths = sb.lo))
+        and (sb.hi is null or r.status_tenths < sb.hi or (sb.max_inclusive and r.status_tenths = sb.hi))
+    left join change_bands as cb
+        on cb.indicator = r.indicator
+        and cb.cut_table in (ct.cut_table, '*')
+        and r.report_year between cb.first_year and cb.last_year
+        and (cb.lo is null or r.change_tenths > cb.lo or (cb.min_inclusive and r.change_tenths = cb.lo))
+        and (cb.hi is null or r.change_tenths < cb.hi or (cb.max_inclusive and r.change_tenths = cb.hi))
+),
+
+levels as (
+    select
+        *,
+        case
+            when reporting is null or reporting = 'counts_only' then null
+            when curr_status is not null and curr_denominator >= status_level_min_n then coalesce(status_band, 0)
+            else 0
+        end as status_level_computed,
+        case when reporting = 'colour' then coalesce(curr_denominator < safety_net_below_n, false) end
+            as is_safety_net_computed
+    from inputs
+),
+
+changes as (
+    select
+        *,
+        case
+            when reporting is distinct from 'colour' then null
+            when change is not null and coalesce(prior_denominator, 0) >= change_prior_min_n
+                and status_level_computed > 0 and change_band is not null
+                then case when is_safety_net_computed then greatest(2, least(4, change_band)) else change_band end
+            else 0
+        end as change_level_computed
+    from levels
+),
+
+colours as (
+    select
+        c.*,
+        c.reporting = 'colour'
+            and c.curr_color_count >= c.color_min_n
+            and c.prior_color_count >= c.prior_color_min_n
+            and c.status_level_computed > 0
+            and c.change_level_computed > 0 as is_color_eligible,
+        coalesce(own.color, any_table.color, 0) as grid_color
+    from changes as c
+    left join grid as own
+        on own.indicator = c.indicator and own.cut_table = c.cut_table
+        and c.report_year between own.first_year and own.last_year
+        and own.status_level = c.status_level_computed and own.change_level = c.change_level_computed
+    left join grid as any_table
+        on any_table.indicator = c.indicator and any_table.cut_table = '*'
+        and c.report_year between any_table.first_year and any_table.last_year
+        and any_table.status_level = c.status_level_computed and any_table.change_level = c.change_level_computed
+)
+
+select
+    * exclude (status_tenths, change_tenths, status_band, change_band, grid_color, status_level_min_n,
+               change_prior_min_n, color_min_n, prior_color_min_n, safety_net_below_n, reporting, color_counted_on,
+               prior_color_counted_on, curr_color_count, prior_color_count, curr_testers, prior_testers),
+    case when reporting = 'colour' then case when is_color_eligible then grid_color else 0 end end as color_computed,
+    case
+        when reporting = 'colour' and is_color_eligible and grid_color > 0
+            then ((5 - status_level_computed) * 5 + change_level_computed) * 10
+        when reporting = 'colour' then 0
+    end as box_computed,
+    case
+        when reporting is null then 'indicator not reported in ' || report_year
+        when reporting = 'counts_only' then 'counts only in ' || report_year || ' (no levels)'
+        when reporting = 'status_only' then 'status only in ' || report_year
+        when curr_status is null
+            then 'no status published (n = ' || coalesce(curr_denominator::varchar, 'not published') || ')'
+        when coalesce(curr_color_count, 0) < color_min_n
+            then (case when color_counted_on = 'testers' then 'testers = ' else 'n = ' end)
+                 || coalesce(curr_color_count, 0) || ' is below ' || color_min_n || ' for a colour'
+        when change is null then 'no prior-year status'
+        when prior_color_count < prior_color_min_n
+            then (case when prior_color_counted_on = 'testers' then 'prior-year testers = ' else 'prior-year n = ' end)
+                 || prior_color_count || ' is below ' || prior_color_min_n
+        when status_level_computed = 0 or change_level_computed = 0 then 'no level for the status or change'
+        when grid_color = 0 then 'N/A cell of the grid'
+    end as color_ineligible_reason,
+    reporting as reporting_rule,
+    color_min_n as color_min_n_applied
+from colours
