@@ -18,6 +18,8 @@ EXPECTED_ASSETS = {
     "intermediate/int_indicator_results__unioned",
     "marts/fct_indicator_results", "marts/dim_entity", "marts/dim_student_group", "marts/dim_indicator",
     "marts/dim_release", "reference/student_groups", "reference/indicators",
+    "intermediate/int_indicator_results__levels_computed", "marts/fct_level_reconciliation",
+    "marts/fct_level_disagreements", "reference/status_cut_points", "reference/color_grids",
 }
 
 
@@ -39,6 +41,8 @@ def test_dbt_tests_are_asset_checks(defs):
             "unique_combination_of_columns_fct_indicator_results_report_year__stage__indicator__cds__student_group"
             ) in checks
     assert len(checks) >= 60
+    assert {("marts/fct_level_reconciliation", "level_reconciliation"),
+            ("marts/fct_level_reconciliation", "level_disagreements")} <= checks
 
 
 def test_jobs_and_partitions(defs):
