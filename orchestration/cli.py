@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -167,12 +168,20 @@ def _csv_list(text: str | None, cast=str) -> list | None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from orchestration.synth.generator import generate, is_generated
+    from orchestration.synth.generator import MARKER, generate, is_generated
 
     out = Path(args.out).resolve() if args.out else app_settings.GENERATED_RAW_DIR
     if args.if_missing and is_generated(out):
-        print(f"generated releases already in {out} (delete the folder to make them again)")
+        print(f"generated releases already in {out}, made by this generator version (delete the folder to make "
+              "them again)")
         return EXIT_OK
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).exists():
+            print(f"error: {out} is not empty and holds no generated set; choose an empty folder (nothing was "
+                  "written)", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"replacing the generated releases in {out}")
+        shutil.rmtree(out)
     try:
         generate(out, seed=args.seed, scale=args.scale, years=_csv_list(args.years, int),
                  stems=_csv_list(args.stems), stages=_csv_list(args.stages) or ("preview", "public"))

@@ -75,3 +75,15 @@ def test_build_prints_a_summary_and_reruns_idempotently(tmp_path, capsys):
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("select count(*) from marts.fct_indicator_results").fetchall() == [(10366,)]
     con.close()
+
+
+def test_generate_never_overwrites_a_folder_it_did_not_make(tmp_path, capsys):
+    real = copy_release_files(tmp_path / "raw", GRAD17)
+    before = (real / GRAD17).read_bytes()
+    assert main(["generate", "--out", str(real), "--scale", "0.02", "--years", "2019", "--stems", "grad"]) == 2
+    assert "holds no generated set" in capsys.readouterr().err
+    assert (real / GRAD17).read_bytes() == before
+    out = tmp_path / "gen"
+    for _ in range(2):  # a generated set may be replaced by a new one
+        assert main(["generate", "--out", str(out), "--scale", "0.02", "--years", "2019", "--stems", "grad"]) == 0
+    assert (out / "2019" / "public" / "graddownload2019.txt").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -244,3 +245,15 @@ def test_a_small_generated_statewide_set_builds_through_dbt(tmp_path, capsys):
     # generated with the rules, recomputed in SQL from the same seeds: 100 % agreement
     assert disagreements == [(0,)]
     assert compared[0][0] > 50000 and compared[0][0] == compared[0][1]
+
+
+def test_a_set_made_by_another_generator_version_is_stale(tmp_path):
+    from orchestration.synth.generator import MARKER, is_generated
+
+    out = tmp_path / "raw"
+    generate(out, seed=4, scale=0.02, years=[2019], stems=["grad"], log=_quiet)
+    assert is_generated(out) and is_generated(out, seed=4) and not is_generated(out, seed=5)
+    marker = json.loads((out / MARKER).read_text())
+    marker["generator"] = "0000000000000000"
+    (out / MARKER).write_text(json.dumps(marker))
+    assert not is_generated(out)  # `cadash generate --if-missing` and the benchmark make it again
