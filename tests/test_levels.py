@@ -247,3 +247,123 @@ def test_a_release_below_its_reconciliation_threshold_fails_the_build(tmp_path, 
     assert main(["build", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w.duckdb")]) == 1
     err = capsys.readouterr().err
     assert "check failed: marts/fct_level_reconciliation / level_reconciliation" in err
+
+
+# ------------------------------------------------------------------ every boundary of every indicator, table and year
+
+SELECTORS = {  # a row's selector values that choose each cut-point table
+    "grades_3_8": {"hscutpoints": "N"}, "high_school": {"hscutpoints": "Y"},
+    "ES": {"type": "ES"}, "MS": {"type": "MS"}, "HS": {"type": "HS"}, "UD": {"type": "UD"}, "ED": {"type": "ED"},
+    "HD": {"type": "HD"}, "traditional": {}, "dass": {"dass_flag": "Y"}, "all": {},
+}
+
+
+def _boundaries(rows, indicator, table, year) -> list[int]:
+    from orchestration.rules import to_tenths
+
+    values = set()
+    for r in rows:
+        if r["indicator"] == indicator and r["cut_table"] in (table, "*") \
+                and int(r["first_year"]) <= year <= int(r["last_year"]):
+            for bound in (r["min_value"], r["max_value"]):
+                if bound != "":
+                    b = to_tenths(float(bound))
+                    values.update((b - 1, b, b + 1))
+    return sorted(values)
+
+
+def _sweep_rows():
+    from orchestration.rules import default_rules
+
+    rules = default_rules()
+    tables = {(r["indicator"], r["cut_table"], y) for r in rules.status_rows
+              for y in range(int(r["first_year"]), int(r["last_year"]) + 1)}
+    per_file: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for indicator, table, year in sorted(tables):
+        reporting = rules.reporting(indicator, year)
+        if reporting not in ("colour", "status_only"):
+            continue
+        if rules.cut_table(indicator, year, hscutpoints=SELECTORS[table].get("hscutpoints"),
+                           type_code=SELECTORS[table].get("type"),
+                           dass_flag=SELECTORS[table].get("dass_flag")) != table:
+            continue  # e.g. the DASS table before 2018
+        mid = next(b for b in _boundaries(rules.status_rows, indicator, table, year))  # a status with a level
+        pairs = [(s, 0) for s in _boundaries(rules.status_rows, indicator, table, year)]
+        if reporting == "colour":
+            pairs += [(mid + 50, c) for c in _boundaries(rules.change_rows, indicator, table, year)]
+        for status, change in pairs:
+            if indicator in ("chronic", "susp", "grad", "elpi", "cci") and not (0 <= status <= 1000
+                                                                                 and 0 <= status - change <= 1000):
+                continue  # a rate outside 0-100 % cannot occur
+            per_file[(indicator, year)].append({
+                "table": table, "currstatus": status, "change": change if reporting == "colour" else None,
+                "priorstatus": status - change if reporting == "colour" else None, **SELECTORS[table]})
+    return per_file
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("sweep") / "raw"
+    con = duckdb.connect()
+    number = 0
+    expected_rows = []
+    for (indicator, year), rows in _sweep_rows().items():
+        layout = next(lay for lay in LAYOUTS if lay.stem == indicator and lay.report_year == year
+                      and lay.variant in ("all", "grades_3_8"))
+        records = []
+        for row in rows:
+            number += 1
+            cds = f"{number // 10000000 + 1:02d}61000{number % 10000000:07d}"
+            group = "EL" if indicator == "elpi" else "ALL"
+            records.append({"cds": cds, "rtype": "S", "schoolname": f"Sweep {number}", "districtname": "Sweep",
+                            "countyname": "Alameda", "studentgroup": group, "currdenom": 200, "priordenom": 200,
+                            "currtesters": 200, "priortesters": 200, "statuslevel": 0, "changelevel": 0, "color": 0,
+                            "box": 0, "reportingyear": "2017f" if year == 2017 else str(year),
+                            **{k: v for k, v in row.items() if k != "table"}})
+            expected_rows.append((indicator, year, cds, group, row["table"], row["currstatus"], row["change"]))
+        frame = pd.DataFrame(records)
+        for col in ("currstatus", "change", "priorstatus"):
+            frame[col] = pd.array(frame[col], dtype="Int64")
+        write_layout(con, frame, layout, raw / str(year) / "public" / layout.file_names[0])
+    warehouse = raw.parent / "w.duckdb"
+    assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse)]) == 0
+    return warehouse, expected_rows
+
+
+def test_sql_and_numpy_engines_agree_at_every_boundary(sweep):
+    """The SQL rules (dbt) and the numpy rules (generator) read the same seeds; at every boundary of every
+    indicator, cut-point table and year they must give the same status level, change level and colour."""
+    import numpy as np
+
+    from orchestration.rules import assign_levels, default_rules
+
+    warehouse, expected_rows = sweep
+    con = duckdb.connect(str(warehouse), read_only=True)
+    got = {(r[0], r[1], r[2], r[3]): r[4:] for r in con.execute(
+        "select indicator, report_year, cds, student_group, cut_table, status_level_computed, "
+        "change_level_computed, color_computed from marts.fct_indicator_results").fetchall()}
+    con.close()
+    rules = default_rules()
+    by_key = defaultdict(list)
+    for row in expected_rows:
+        by_key[(row[0], row[1], row[4])].append(row)
+    checked, failures = 0, []
+    for (indicator, year, table), rows in by_key.items():
+        n = len(rows)
+        out = assign_levels(
+            rules, indicator, year, cut_table=np.array([table] * n), entity_type=np.array(["school"] * n),
+            student_group=np.array([r[3] for r in rows]), curr_denom=np.full(n, 200), prior_denom=np.full(n, 200),
+            status=np.array([r[5] for r in rows]), status_known=np.ones(n, dtype=bool),
+            change=np.array([r[6] or 0 for r in rows]), change_known=np.array([r[6] is not None for r in rows]))
+        colour_year = rules.reporting(indicator, year) == "colour"
+        for i, row in enumerate(rows):
+            sql = got[(indicator, year, row[2], row[3])]
+            want = (table, int(out["status_level"][i]),
+                    int(out["change_level"][i]) if colour_year else None,
+                    int(out["color"][i]) if colour_year else None)
+            checked += 1
+            if sql != want:
+                failures.append(f"{indicator} {year} {table} status={row[5]} change={row[6]}: sql {sql}, numpy {want}")
+    assert failures == []
+    assert checked > 2000
+    assert {k[0] for k in by_key} == {"ela", "math", "chronic", "susp", "grad", "elpi", "cci"}
