@@ -1,4 +1,4 @@
-"""Shared fixtures. Nothing here reads ../shared: the real CDE files the tests use are bundled under raw/."""
+"""Shared fixtures. The real CDE files the tests use are bundled under raw/ (nothing outside the repository is read)."""
 
 from __future__ import annotations
 
