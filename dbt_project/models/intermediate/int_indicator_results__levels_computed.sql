@@ -11,7 +11,7 @@
 --                  then the grid (0 in an N/A cell)
 --   box          : ((5 - status level) x 5 + change level) x 10 where a colour was given, else 0
 
-with results as (
+with results as not materialized (
     select
         *,
         round(curr_status * 10)::bigint as status_tenths,
@@ -113,7 +113,7 @@ grid as (
     {% endfor %}
 ),
 
-inputs as (
+with_rules as not materialized (
     select
         r.*,
         rp.reporting,
@@ -128,9 +128,7 @@ inputs as (
             as curr_color_count,
         coalesce(case when th.prior_color_counted_on = 'testers' then r.prior_testers else r.prior_denominator end, 0)
             as prior_color_count,
-        th.safety_net_below_n,
-        sb.status_level as status_band,
-        cb.change_level as change_band
+        th.safety_net_below_n
     from results as r
     left join reporting as rp
         on rp.indicator = r.indicator and r.report_year between rp.first_year and rp.last_year
@@ -147,18 +145,46 @@ inputs as (
         and th.report_year = r.report_year
         and th.entity_type = r.entity_type
         and th.student_group = r.student_group
-    left join status_bands as sb
-        on sb.indicator = r.indicator
-        and sb.cut_table = ct.cut_table
-        and r.report_year between sb.first_year and sb.last_year
-        and (sb.lo is null or r.status_tenths > sb.lo or (sb.min_inclusive and r.status_tenths = sb.lo))
-        and (sb.hi is null or r.status_tenths < sb.hi or (sb.max_inclusive and r.status_tenths = sb.hi))
-    left join change_bands as cb
-        on cb.indicator = r.indicator
-        and cb.cut_table in (ct.cut_table, '*')
-        and r.report_year between cb.first_year and cb.last_year
-        and (cb.lo is null or r.change_tenths > cb.lo or (cb.min_inclusive and r.change_tenths = cb.lo))
-        and (cb.hi is null or r.change_tenths < cb.hi or (cb.max_inclusive and r.change_tenths = cb.hi))
+),
+
+-- Bands are resolved once per distinct value (a few hundred thousand), not per row, then joined back on equality:
+-- the range join over every row cost about 20 s at California scale.
+status_lookup as (
+    select v.indicator, v.cut_table, v.report_year, v.status_tenths, sb.status_level
+    from (select distinct indicator, cut_table, report_year, status_tenths from with_rules
+          where status_tenths is not null) as v
+    inner join status_bands as sb
+        on sb.indicator = v.indicator
+        and sb.cut_table = v.cut_table
+        and v.report_year between sb.first_year and sb.last_year
+        and (sb.lo is null or v.status_tenths > sb.lo or (sb.min_inclusive and v.status_tenths = sb.lo))
+        and (sb.hi is null or v.status_tenths < sb.hi or (sb.max_inclusive and v.status_tenths = sb.hi))
+),
+
+change_lookup as (
+    select v.indicator, v.cut_table, v.report_year, v.change_tenths, cb.change_level
+    from (select distinct indicator, cut_table, report_year, change_tenths from with_rules
+          where change_tenths is not null) as v
+    inner join change_bands as cb
+        on cb.indicator = v.indicator
+        and cb.cut_table in (v.cut_table, '*')
+        and v.report_year between cb.first_year and cb.last_year
+        and (cb.lo is null or v.change_tenths > cb.lo or (cb.min_inclusive and v.change_tenths = cb.lo))
+        and (cb.hi is null or v.change_tenths < cb.hi or (cb.max_inclusive and v.change_tenths = cb.hi))
+),
+
+inputs as (
+    select
+        w.*,
+        sl.status_level as status_band,
+        cl.change_level as change_band
+    from with_rules as w
+    left join status_lookup as sl
+        on sl.indicator = w.indicator and sl.cut_table = w.cut_table and sl.report_year = w.report_year
+        and sl.status_tenths = w.status_tenths
+    left join change_lookup as cl
+        on cl.indicator = w.indicator and cl.cut_table = w.cut_table and cl.report_year = w.report_year
+        and cl.change_tenths = w.change_tenths
 ),
 
 levels as (
