@@ -222,13 +222,6 @@ def aggregate(universe: Universe, panel: Panel, members: np.ndarray) -> EntityPa
     return EntityPanel(all_denom, all_numer, status, present)
 
 
-@dataclass
-class EntityFrame:
-    """Per-entity attributes aligned with EntityPanel rows."""
-
-    attrs: pd.DataFrame
-
-
 def entity_attributes(universe: Universe) -> pd.DataFrame:
     s, d = universe.schools, universe.districts
     schools = pd.DataFrame({
@@ -272,7 +265,7 @@ def _cut_tables(rules: Rules, indicator: str, year: int, attrs: pd.DataFrame, hs
 
 
 def indicator_rows(rules: Rules, model: IndicatorModel, year: int, current: EntityPanel,
-                   prior: EntityPanel | None, attrs: pd.DataFrame, *, rows_filter: np.ndarray | None = None,
+                   prior: EntityPanel | None, attrs: pd.DataFrame, *,
                    hs_flags: bool = True) -> pd.DataFrame:
     """The long table of one indicator file: one row per present entity and published group."""
     groups = _groups_for(model, year)
@@ -282,11 +275,10 @@ def indicator_rows(rules: Rules, model: IndicatorModel, year: int, current: Enti
     grp = np.tile(gidx, n_e)
     denom = current.denom[ent, grp]
     keep = current.present[ent] & (denom > 0)
-    if rows_filter is not None:
-        keep &= rows_filter[ent]
     ent, grp, denom = ent[keep], grp[keep], denom[keep]
     status = current.status[ent, grp]
-    status_min = 11
+    # a status is published from this n (seed nsize_rules: status_min_n, the same for every entity and group)
+    status_min = rules.min_n("status_min_n", model.indicator, year, "school", "ALL")
     status_known = denom >= status_min
     if prior is not None:
         p_denom = prior.denom[ent, grp] * prior.present[ent]
@@ -412,8 +404,6 @@ class ReleaseBuilder:
             return self.elpac_levels_frame(current, year)
         prior = self.prior_panel(stem, year, spans)
         frame = indicator_rows(self.rules, model, year, current, prior, self.attrs, hs_flags=hs_flags)
-        if year == 2017 and stem in ("ela", "math"):
-            frame = frame[frame["rtype"] != "X"]
         if year == 2017:
             frame = frame[frame["rtype"] != "X"]  # the Fall 2017 files have no state row
         return self.add_stem_columns(frame, layout)
@@ -436,10 +426,10 @@ class ReleaseBuilder:
             frame["currstatus_withoutprloss"] = frame["currstatus"]
         elif stem == "grad" and year == 2017:
             frame["cal_method"] = np.where(frame["priorstatus"].isna(), "N/A", "3yr")
+            idx = self._entity_index(frame)
+            grp = frame["studentgroup"].map(GROUP_INDEX).to_numpy()
             for k, y in ((1, 2016), (2, 2015), (3, 2014)):
                 p = self.entity_panel("grad", y, "public")
-                idx = self._entity_index(frame)
-                grp = frame["studentgroup"].map(GROUP_INDEX).to_numpy()
                 d, nmr = p.denom[idx, grp] * p.present[idx], p.numer[idx, grp]
                 frame[f"prioryear{k}_denom"] = pd.array(np.where(d > 0, d, 0), dtype="Int64")
                 frame.loc[d == 0, f"prioryear{k}_denom"] = pd.NA
