@@ -90,20 +90,6 @@ thresholds as (
     group by all
 ),
 
-status_bands as (
-    select
-        indicator, cut_table, first_year, last_year, status_level,
-        round(min_value * 10)::bigint as lo, min_inclusive, round(max_value * 10)::bigint as hi, max_inclusive
-    from {{ ref('status_cut_points') }}
-),
-
-change_bands as (
-    select
-        indicator, cut_table, first_year, last_year, change_level,
-        round(min_value * 10)::bigint as lo, min_inclusive, round(max_value * 10)::bigint as hi, max_inclusive
-    from {{ ref('change_cut_points') }}
-),
-
 grid as (
     {% for c in range(1, 6) %}
     select indicator, cut_table, first_year, last_year, status_level, {{ c }} as change_level,
@@ -147,30 +133,13 @@ with_rules as not materialized (
         and th.student_group = r.student_group
 ),
 
--- Bands are resolved once per distinct value (a few hundred thousand), not per row, then joined back on equality:
--- the range join over every row cost about 20 s at California scale.
+-- Bands are resolved once per distinct value, then joined back on equality (macros/rules.sql).
 status_lookup as (
-    select v.indicator, v.cut_table, v.report_year, v.status_tenths, sb.status_level
-    from (select distinct indicator, cut_table, report_year, status_tenths from with_rules
-          where status_tenths is not null) as v
-    inner join status_bands as sb
-        on sb.indicator = v.indicator
-        and sb.cut_table = v.cut_table
-        and v.report_year between sb.first_year and sb.last_year
-        and (sb.lo is null or v.status_tenths > sb.lo or (sb.min_inclusive and v.status_tenths = sb.lo))
-        and (sb.hi is null or v.status_tenths < sb.hi or (sb.max_inclusive and v.status_tenths = sb.hi))
+    {{ band_lookup('with_rules', 'status_cut_points', 'status_tenths', 'status_level') }}
 ),
 
 change_lookup as (
-    select v.indicator, v.cut_table, v.report_year, v.change_tenths, cb.change_level
-    from (select distinct indicator, cut_table, report_year, change_tenths from with_rules
-          where change_tenths is not null) as v
-    inner join change_bands as cb
-        on cb.indicator = v.indicator
-        and cb.cut_table in (v.cut_table, '*')
-        and v.report_year between cb.first_year and cb.last_year
-        and (cb.lo is null or v.change_tenths > cb.lo or (cb.min_inclusive and v.change_tenths = cb.lo))
-        and (cb.hi is null or v.change_tenths < cb.hi or (cb.max_inclusive and v.change_tenths = cb.hi))
+    {{ band_lookup('with_rules', 'change_cut_points', 'change_tenths', 'change_level', any_table=true) }}
 ),
 
 inputs as (
