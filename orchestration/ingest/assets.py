@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as app_settings
 from orchestration.ingest.loader import load_release
+from orchestration.ingest.reference import REFERENCE_INPUTS, load_reference_inputs
 from orchestration.partitions import RELEASES
 from orchestration.releases.discovery import Release
 from orchestration.releases.registry import STEM_INDICATOR
@@ -23,6 +24,17 @@ RAW_SPECS = [
         kinds={"duckdb"},
     )
     for stem in STEM_INDICATOR
+] + [
+    dg.AssetSpec(
+        key=dg.AssetKey(["raw", ref.name]),
+        group_name="ingest",
+        description=(
+            f"raw.{ref.name}: reference input {ref.relative_path} under the raw dir, loaded whole on every ingest "
+            f"run (raw/reference/README.md). {ref.source}."
+        ),
+        kinds={"duckdb"},
+    )
+    for ref in REFERENCE_INPUTS
 ]
 
 
@@ -41,6 +53,7 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
     per_stem: dict[str, dict[str, int]] = {stem: {} for stem in STEM_INDICATOR}
     files: dict[str, list[str]] = {stem: [] for stem in STEM_INDICATOR}
     with duckdb.get_connection() as con:  # one connection: closing it checkpoints, so once per run
+        references = load_reference_inputs(con, raw_dir, log=context.log.info)
         for key in context.partition_keys:
             release = Release.parse(key)
             context.log.info(f"[{key}] ingesting from {raw_dir}")
@@ -57,5 +70,14 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
                 "rows_loaded": dg.MetadataValue.int(sum(per_stem[stem].values())),
                 "rows_by_release": dg.MetadataValue.json(per_stem[stem]),
                 "files": dg.MetadataValue.json(files[stem]),
+            },
+        )
+    for ref in references:
+        yield dg.MaterializeResult(
+            asset_key=dg.AssetKey(["raw", ref.name]),
+            metadata={
+                "rows_loaded": dg.MetadataValue.int(ref.rows),
+                "file": dg.MetadataValue.text(f"{ref.file_name} sha256:{ref.sha256[:12]}" if ref.file_name
+                                              else "absent (empty table)"),
             },
         )

@@ -1,0 +1,42 @@
+{{ config(materialized='table') }}
+-- Every result the DA rules can look at: one row per LEA (district, county office, or from the year charters are
+-- evaluated, charter school), DA student group and indicator, with the rating the year's criteria use for that
+-- indicator (the colour, or the status level in the Status-only variants), 1 = worst. Charter schools are judged in
+-- every year (is_lea_evaluated false before charters are evaluated), because a charter's eligibility needs the
+-- previous Dashboard year's criteria too.
+with lea_years as (
+    select r.report_year, y.charters_evaluated, y.charter_consecutive_years, y.methods, y.status_label_scheme
+    from {{ ref('report_years') }} as r
+    join {{ ref('da_year_rules') }} as y on r.report_year between y.first_year and y.last_year
+),
+
+leas as (
+    select
+        e.report_year, e.stage, e.release_key, e.cds, e.entity_name as lea_name, e.county_name,
+        case when e.entity_type = 'school' then 'charter'
+             when coalesce(e.is_coe, false) then 'coe'
+             else 'district' end as lea_type,
+        e.entity_type = 'district' or y.charters_evaluated as is_lea_evaluated
+    from {{ ref('dim_entity') }} as e
+    join lea_years as y using (report_year)
+    where e.entity_type = 'district' or (e.entity_type = 'school' and coalesce(e.is_charter, false))
+),
+
+measures as (
+    select distinct r.report_year, c.indicator, c.measure
+    from {{ ref('report_years') }} as r
+    join (select unnest(string_split(indicators, '|')) as indicator, measure, first_year, last_year
+          from {{ ref('da_state_criteria') }}) as c
+        on r.report_year between c.first_year and c.last_year
+)
+
+select
+    l.report_year, l.stage, l.release_key, l.cds, l.lea_name, l.county_name, l.lea_type, l.is_lea_evaluated,
+    f.student_group, f.indicator, m.measure, f.color, f.status_level, f.curr_denominator,
+    case m.measure when 'color' then nullif(f.color, 0) else nullif(f.status_level, 0) end as rating
+from leas as l
+join {{ ref('fct_indicator_results') }} as f
+    on f.report_year = l.report_year and f.stage = l.stage and f.cds = l.cds
+join {{ ref('eligibility_student_groups') }} as g
+    on g.program = 'da' and g.student_group = f.student_group and l.report_year between g.first_year and g.last_year
+join measures as m on m.report_year = l.report_year and m.indicator = f.indicator

@@ -1,0 +1,39 @@
+{{ config(materialized='table') }}
+-- Per school and release, for All Students and each ATSI student group: how many ESSA indicators are rated (colour,
+-- or Status level in the Status-only variant, per seeds/eligibility/essa_criteria.csv) and how many are at the
+-- worst and second-worst level, with the indicators as evidence. Only years with ESSA determinations.
+with measures as (
+    select distinct r.report_year, c.measure
+    from {{ ref('report_years') }} as r
+    join {{ ref('essa_criteria') }} as c on r.report_year between c.first_year and c.last_year
+),
+
+rated as (
+    select
+        f.report_year, f.stage, f.release_key, f.cds, f.student_group, f.indicator, m.measure,
+        case m.measure when 'color' then nullif(f.color, 0) else nullif(f.status_level, 0) end as rating
+    from {{ ref('fct_indicator_results') }} as f
+    join measures as m on m.report_year = f.report_year
+    join {{ ref('essa_indicators') }} as i
+        on i.indicator = f.indicator and f.report_year between i.first_year and i.last_year
+    where f.entity_type = 'school'
+      and (f.student_group = 'ALL' or f.student_group in (
+            select student_group from {{ ref('eligibility_student_groups') }} as g
+            where g.program = 'essa' and f.report_year between g.first_year and g.last_year))
+)
+
+select
+    r.report_year, r.stage, r.release_key, r.cds, r.student_group, any_value(r.measure) as measure,
+    count(r.rating) as n_rated,
+    count(*) filter (where r.rating = 1) as n_worst,
+    count(*) filter (where r.rating = 2) as n_second,
+    count(*) filter (where r.rating = 3) as n_third,
+    string_agg(i.short_name || ' ' || l.label, ', ' order by r.indicator) filter (where r.rating is not null) as ratings,
+    list(r.indicator order by r.indicator) filter (where r.rating = 1) as worst_indicators,
+    list(r.indicator order by r.indicator) filter (where r.rating = 2) as second_indicators,
+    list(r.indicator order by r.indicator) filter (where r.rating = 3) as third_indicators
+from rated as r
+join {{ ref('indicators') }} as i on i.indicator = r.indicator
+left join {{ ref('level_labels') }} as l
+    on l.measure = r.measure and l.rating = r.rating and l.better_direction in ('*', i.better_direction)
+group by r.report_year, r.stage, r.release_key, r.cds, r.student_group

@@ -1,0 +1,174 @@
+-- One row per (report_year, stage, cds) of every LEA the DA rules look at: districts, county offices and, from the
+-- year charters are evaluated, charter schools. Methods (dashboard_methodology.md §3.2):
+--   1  a student group meets the criteria in two or more state priority areas;
+--   2  the LEA has two or more local indicators Not Met for Two or More Years;
+--   3  a group meets one state priority area and a local indicator is Not Met 2+ years in a different area
+--      (reported only when Methods 1 and 2 are not met, as in CDE's record layout);
+--   4  failed to certify CALPADS (2024+): not in the Dashboard files, so left null.
+-- Charter schools are eligible only when they meet the criteria in the previous Dashboard year too (judged even in
+-- years before charters were evaluated; only evaluated LEAs get a row).
+with leas as (
+    select e.report_year, e.stage, e.release_key, e.cds, e.entity_name as lea_name, e.county_name,
+           case when e.entity_type = 'school' then 'charter' when coalesce(e.is_coe, false) then 'coe'
+                else 'district' end as lea_type,
+           e.entity_type = 'district' or y.charters_evaluated as is_lea_evaluated,
+           y.methods, y.charter_consecutive_years, y.status_label_scheme
+    from {{ ref('dim_entity') }} as e
+    join {{ ref('da_year_rules') }} as y on e.report_year between y.first_year and y.last_year
+    where e.entity_type = 'district' or (e.entity_type = 'school' and coalesce(e.is_charter, false))
+),
+
+group_state as (
+    select
+        release_key, cds, student_group,
+        list(priority_area order by priority_area) filter (where is_met_by_state_indicator) as state_priorities,
+        string_agg('P' || priority_area || ' (' || state_evidence || ')', ', ' order by priority_area)
+            filter (where is_met_by_state_indicator) as state_evidence
+    from {{ ref('fct_da_student_group_priorities') }}
+    group by all
+),
+
+local_met as (
+    select release_key, cds, list(distinct priority_area order by priority_area) as local_priorities
+    from {{ ref('int_da__local_indicators') }}
+    where is_not_met_two_or_more_years and is_used_for_da
+    group by all
+),
+
+groups as (
+    select
+        g.*,
+        coalesce(len(g.state_priorities), 0) as state_priority_count,
+        coalesce(len(l.local_priorities), 0) as local_count,
+        coalesce(len(g.state_priorities), 0) = 1
+            and len(list_filter(coalesce(l.local_priorities, []), p -> p <> g.state_priorities[1])) > 0
+            as meets_method_3,
+        coalesce(len(g.state_priorities), 0) >= 2 as meets_method_1,
+        c.priority_code
+    from group_state as g
+    left join local_met as l using (release_key, cds)
+    left join {{ ref('da_priority_codes') }} as c
+        on c.priority_areas = array_to_string(list_filter(g.state_priorities, p -> p in (4, 5, 6, 8)), '|')
+),
+
+judged as (
+    select
+        l.*,
+        coalesce(len(lm.local_priorities), 0) as local_indicators_not_met_two_years,
+        lm.local_priorities,
+        coalesce(bool_or(g.meets_method_1), false) as any_group_meets_method_1,
+        coalesce(bool_or(g.meets_method_3), false) as any_group_meets_method_3,
+        list(g.student_group order by sg.sort_order) filter (where g.meets_method_1) as qualifying_groups,
+        count(*) filter (where g.meets_method_1) as qualifying_group_count,
+        string_agg(g.student_group || ' met ' || g.state_evidence, '; ' order by sg.sort_order)
+            filter (where g.meets_method_1) as qualifying_evidence,
+        string_agg(g.student_group || ' met ' || g.state_evidence, '; ' order by sg.sort_order)
+            filter (where g.state_priority_count = 1) as single_priority_evidence
+    from leas as l
+    left join groups as g on g.release_key = l.release_key and g.cds = l.cds
+    left join {{ ref('student_groups') }} as sg on sg.student_group = g.student_group
+    left join local_met as lm on lm.release_key = l.release_key and lm.cds = l.cds
+    group by all
+),
+
+methods as (
+    select *,
+        list_contains(string_split(methods, '|'), '1') and any_group_meets_method_1 as m1,
+        list_contains(string_split(methods, '|'), '2') and local_indicators_not_met_two_years >= 2 as m2,
+        list_contains(string_split(methods, '|'), '3') and any_group_meets_method_3 as m3_any
+    from judged
+),
+
+meets as (
+    select *, m1 or m2 or m3_any as meets_criteria, m3_any and not m1 and not m2 as m3
+    from methods
+),
+
+eligible as (
+    select
+        cur.*,
+        y.previous_report_year,
+        prev.meets_criteria as previous_meets_criteria,
+        cur.meets_criteria and (
+            cur.lea_type <> 'charter' or coalesce(cur.charter_consecutive_years, 1) <= 1
+            or coalesce(prev.meets_criteria, false)
+        ) as is_eligible
+    from meets as cur
+    join {{ ref('report_years') }} as y on y.report_year = cur.report_year
+    left join meets as prev
+        on prev.report_year = y.previous_report_year and prev.stage = 'public' and prev.cds = cur.cds
+),
+
+labelled as (
+    select
+        cur.*,
+        prev.is_eligible as previous_is_eligible,
+        case
+            when cur.is_eligible and cur.status_label_scheme = 'plain' then 'Differentiated Assistance'
+            when cur.is_eligible then 'Differentiated Assistance, Year 1'
+            when cur.status_label_scheme = 'year1_year2' and coalesce(prev.is_eligible, false)
+                then 'Differentiated Assistance, Year 2'
+            else 'General Assistance'
+        end as assistance_status
+    from eligible as cur
+    left join eligible as prev
+        on prev.report_year = cur.previous_report_year and prev.stage = 'public' and prev.cds = cur.cds
+)
+
+select
+    cur.report_year,
+    cur.stage,
+    cur.release_key,
+    cur.cds,
+    cur.lea_name,
+    cur.county_name,
+    cur.lea_type,
+    cur.is_eligible,
+    cur.meets_criteria,
+    cur.assistance_status,
+    cur.assistance_status like 'Differentiated Assistance%' as is_receiving_differentiated_assistance,
+    cur.m1 as is_method_1_met,
+    cur.m2 as is_method_2_met,
+    cur.m3 as is_method_3_met,
+    null::boolean as is_method_4_met,
+    array_to_string(list_filter([case when cur.m1 then '1' end, case when cur.m2 then '2' end,
+                                 case when cur.m3 then '3' end], m -> m is not null), ',') as methods_met,
+    array_to_string(cur.qualifying_groups, ',') as qualifying_student_groups,
+    cur.qualifying_group_count as qualifying_student_group_count,
+    array_to_string(cur.local_priorities, ',') as local_priorities_not_met_two_years,
+    cur.previous_report_year,
+    cur.previous_meets_criteria,
+    cur.previous_is_eligible,
+    prev.assistance_status as previous_assistance_status,
+    case
+        when cur.previous_report_year is null or cur.previous_is_eligible is null then
+            case when cur.is_eligible then 'identified, previous year not loaded' else 'not identified' end
+        when cur.is_eligible and cur.previous_is_eligible then 'continuing'
+        when cur.is_eligible then 'new'
+        when cur.previous_is_eligible then 'exiting'
+        else 'not identified'
+    end as transition,
+    case
+        when cur.is_eligible then
+            'Eligible (Method ' || array_to_string(list_filter([case when cur.m1 then '1' end, case when cur.m2 then '2' end,
+                                 case when cur.m3 then '3' end], m -> m is not null), ', ') || '): '
+            || concat_ws('; ',
+                   cur.qualifying_evidence,
+                   case when cur.m2 or cur.m3 then 'local indicators Not Met for two or more years in priority area(s) '
+                        || array_to_string(cur.local_priorities, ', ') end,
+                   case when cur.m3 then cur.single_priority_evidence end)
+            || case when cur.lea_type = 'charter' then ' (also met in ' || cur.previous_report_year || ')' else '' end
+        when cur.meets_criteria then
+            'Not eligible: meets the criteria in ' || cur.report_year || ' but '
+            || case when cur.previous_meets_criteria is null
+                    then 'the ' || coalesce(cur.previous_report_year::varchar, 'previous') || ' Dashboard is not in the warehouse'
+                    else 'not in ' || cur.previous_report_year end
+            || '; charter schools must meet them in two consecutive Dashboard years'
+        when cur.single_priority_evidence is not null then
+            'Not eligible: no student group met the criteria in two priority areas; ' || cur.single_priority_evidence
+        else 'Not eligible: no student group met the criteria of any state priority area'
+    end as explanation
+from labelled as cur
+left join labelled as prev
+    on prev.report_year = cur.previous_report_year and prev.stage = 'public' and prev.cds = cur.cds
+where cur.is_lea_evaluated

@@ -1,0 +1,143 @@
+"""Reference inputs the determinations need that the Dashboard research files lack.
+
+They live under <raw dir>/reference/ (see raw/reference/README.md) and are loaded whole into raw.<name> on every
+ingest run, in one transaction: a bad file fails the run with its file, line and column and leaves the previous
+table as it was. A missing file leaves an empty table (the dependent rule then reports "unknown", never guesses).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.loader import (
+    RAW_SCHEMA, RawFileError, _hash_and_encoding, _read_header, _sql_literal, _transcode_cp1252,
+)
+
+
+@dataclass(frozen=True)
+class ReferenceInput:
+    name: str                               # raw.<name>
+    relative_path: str                      # under the raw dir
+    columns: tuple[tuple[str, str], ...]    # header name, DuckDB type, in file order
+    codes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    patterns: tuple[tuple[str, str, str], ...] = ()   # column, regexp, what it should look like
+    key: tuple[str, ...] = ()
+    source: str = ""
+
+
+TITLE_I_STATUS = ReferenceInput(
+    name="title_i_status",
+    relative_path="reference/title_i_status.txt",
+    columns=(("report_year", "INTEGER"), ("cds", "VARCHAR"), ("school_name", "VARCHAR"), ("title_i", "VARCHAR")),
+    codes=(("title_i", ("Y", "N")),),
+    patterns=(("cds", r"^[0-9]{14}$", "a 14-digit CDS code"),),
+    key=("report_year", "cds"),
+    source="dashboard_methodology.md §4.1 (CSI Low Performing requires Title I funding in the year of entry)",
+)
+
+REFERENCE_INPUTS = (TITLE_I_STATUS,)
+LINEAGE = (("source_file", "VARCHAR"), ("source_sha256", "VARCHAR"), ("loaded_at", "TIMESTAMP"))
+
+
+@dataclass(frozen=True)
+class ReferenceLoad:
+    name: str
+    file_name: str | None
+    sha256: str | None
+    rows: int
+
+
+def ensure_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    for ref in REFERENCE_INPUTS:
+        cols = ", ".join(f'"{n}" {t}' for n, t in (*ref.columns, *LINEAGE))
+        con.execute(f"create table if not exists {RAW_SCHEMA}.{ref.name} ({cols})")
+
+
+def _reader(ref: ReferenceInput, path: Path) -> str:
+    cols = ", ".join(f"{_sql_literal(n)}: {_sql_literal(t)}" for n, t in ref.columns)
+    return (f"read_csv({_sql_literal(str(path))}, delim='\t', quote='', escape='', header=true, "
+            f"auto_detect=false, strict_mode=true, columns={{{cols}}})")
+
+
+def _first_violation(con: duckdb.DuckDBPyConnection, ref: ReferenceInput, path: Path, shown: Path) -> None:
+    """Raise for the first row (by line) whose code, pattern or key is wrong."""
+    numbered = f"(select row_number() over () + 1 as line, * from {_reader(ref, path)})"
+    checks = []
+    for column, allowed in ref.codes:
+        values = ", ".join(_sql_literal(v) for v in allowed)
+        checks.append((column, f'coalesce("{column}", \'\') not in ({values})',
+                       f"expected one of {', '.join(allowed)}"))
+    for column, regexp, what in ref.patterns:
+        checks.append((column, f'not regexp_full_match(coalesce("{column}", \'\'), {_sql_literal(regexp)})',
+                       f"expected {what}"))
+    names = [n for n, _ in ref.columns]
+    for column, condition, expected in checks:
+        bad = con.execute(f'select line, "{column}" from {numbered} where {condition} order by line limit 1'
+                          ).fetchall()
+        if bad:
+            raise RawFileError(shown, f"{expected}, found '{bad[0][1] or ''}'", line=bad[0][0],
+                               column=f"{names.index(column) + 1} ({column})")
+    if ref.key:
+        key = ", ".join(f'"{k}"' for k in ref.key)
+        dup = con.execute(
+            f"select line, {key} from (select *, count(*) over (partition by {key}) as n, "
+            f"min(line) over (partition by {key}) as first_line from {numbered}) where n > 1 and line > first_line "
+            "order by line limit 1").fetchall()
+        if dup:
+            raise RawFileError(shown, f"duplicate key ({', '.join(ref.key)}) = {tuple(dup[0][1:])}: "
+                               "each key may appear once", line=dup[0][0])
+
+
+def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path,
+                          log: Callable[[str], None] = print) -> list[ReferenceLoad]:
+    """Replace each raw.<reference> table by its file under raw_dir (or empty it if the file is absent)."""
+    ensure_reference_tables(con)
+    loads = []
+    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    for ref in REFERENCE_INPUTS:
+        path = raw_dir / ref.relative_path
+        with tempfile.TemporaryDirectory(prefix="cadash-reference-") as tmp:
+            read_path, sha = None, None
+            if path.is_file():
+                sha, encoding, _ = _hash_and_encoding(path)
+                header = _read_header(path, encoding).split("\t")
+                expected = [n for n, _ in ref.columns]
+                if header != expected:
+                    position = next((i for i, (a, b) in enumerate(zip(header, expected)) if a != b),
+                                    min(len(header), len(expected)))
+                    raise RawFileError(path, f"header should be {' '.join(expected)!r}, found {' '.join(header)!r}",
+                                       line=1, column=str(position + 1))
+                read_path = path
+                if encoding == "cp1252":
+                    read_path = Path(tmp) / f"{path.name}.utf8"
+                    _transcode_cp1252(path, read_path)
+                try:
+                    _first_violation(con, ref, read_path, path)
+                except duckdb.Error as exc:
+                    raise RawFileError(path, f"could not be read: {str(exc).splitlines()[0]}") from None
+            con.execute("begin transaction")
+            try:
+                con.execute(f"delete from {RAW_SCHEMA}.{ref.name}")
+                rows = 0
+                if read_path is not None:
+                    names = ", ".join(f'"{n}"' for n, _ in ref.columns)
+                    rows = con.execute(
+                        f"insert into {RAW_SCHEMA}.{ref.name} select {names}, ?, ?, ? from {_reader(ref, read_path)}",
+                        [path.name, sha, loaded_at]).fetchall()[0][0]
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+        if read_path is None:
+            log(f"reference: no {ref.relative_path} under {raw_dir}; raw.{ref.name} is empty ({ref.source})")
+        else:
+            log(f"reference: {ref.relative_path}: {rows:,} rows -> raw.{ref.name}")
+        loads.append(ReferenceLoad(ref.name, path.name if read_path else None, sha, rows))
+    return loads
