@@ -121,7 +121,8 @@ select
     {%- elif kind == 'charter' -%} '*'
     {%- elif kind == 'enrollment' -%} coalesce(enrollment.total_enrollment::varchar, '*')
     {%- elif kind == 'dass_csi_enroll_flag' -%} case when school.is_dass and school.assistance_status = 'CSI Low Graduation Rate'
-                                                       and enrollment.total_enrollment < 100 then 'Yes' else 'No' end
+                                                       and enrollment.total_enrollment < 100 then 'Yes'
+                                                  else {{ "null" if layout_year == 2022 else "'No'" }} end {#- 2022: CDE left it blank -#}
     {%- elif kind == 'colors' -%} case when colors.cds is not null then 'Yes' else 'No' end
     {%- elif kind == 'essa_status' and arg | int == layout_year -%} (select c.cde_code from {{ ref('essa_status_codes') }} as c
                                                                      where c.assistance_status = school.assistance_status)

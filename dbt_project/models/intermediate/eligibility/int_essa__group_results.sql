@@ -8,7 +8,7 @@ with measures as (
     join {{ ref('essa_criteria') }} as c on r.report_year between c.first_year and c.last_year
 ),
 
-rated as (
+rated_rows as (
     select
         f.report_year, f.stage, f.release_key, f.cds, f.student_group, f.indicator, m.measure,
         case m.measure when 'color' then nullif(f.color, 0) else nullif(f.status_level, 0) end as rating
@@ -20,6 +20,17 @@ rated as (
       and (f.student_group = 'ALL' or f.student_group in (
             select student_group from {{ ref('eligibility_student_groups') }} as g
             where g.program = 'essa' and f.report_year between g.first_year and g.last_year))
+),
+
+rated as (   -- ELPI is reported for English learners: where a school has no ALL row for it, its EL row is the
+             -- school's ELPI and counts among All Students' indicators
+    select * from rated_rows
+    union all
+    select report_year, stage, release_key, cds, 'ALL', indicator, measure, rating
+    from rated_rows as e
+    where e.indicator = 'elpi' and e.student_group = 'EL'
+      and not exists (select 1 from rated_rows as a where a.release_key = e.release_key and a.cds = e.cds
+                      and a.indicator = 'elpi' and a.student_group = 'ALL')
 )
 
 select

@@ -135,7 +135,7 @@ select
                                  case when cur.m3 then '3' end], m -> m is not null), ',') as methods_met,
     array_to_string(cur.qualifying_groups, ',') as qualifying_student_groups,
     cur.qualifying_group_count as qualifying_student_group_count,
-    array_to_string(cur.local_priorities, ',') as local_priorities_not_met_two_years,
+    coalesce(array_to_string(cur.local_priorities, ','), '') as local_priorities_not_met_two_years,
     cur.previous_report_year,
     cur.previous_meets_criteria,
     cur.previous_is_eligible,

@@ -30,13 +30,13 @@ da as (
         on lf.measure = r.measure and lf.rating = s.rating_from and lf.better_direction in ('*', i.better_direction)
     left join {{ ref('level_labels') }} as lt
         on lt.measure = r.measure and lt.rating = s.rating_to and lt.better_direction in ('*', i.better_direction)
-    where (
+    where coalesce(
         -- would the group qualify (Method 1, or Method 3 with a local indicator in another priority area)?
         (list_contains(string_split(l.methods, '|'), '1') and coalesce(len(s.state_priorities), 0) >= 2)
         or (list_contains(string_split(l.methods, '|'), '3') and coalesce(len(s.state_priorities), 0) = 1
-            and len(list_filter(string_split(l.local_priorities_not_met_two_years, ','),
-                                p -> p <> '' and p::integer <> s.state_priorities[1])) > 0)
-    ) <> l.is_eligible
+            and len(list_filter(list_transform(string_split(l.local_priorities_not_met_two_years, ','),
+                                               p -> try_cast(p as integer)),
+                                p -> p is not null and p <> s.state_priorities[1])) > 0), false) <> l.is_eligible
       -- a charter also needs the previous year; a change this year cannot supply it
       and (l.lea_type <> 'charter' or l.is_eligible or coalesce(l.charter_consecutive_years, 1) <= 1
            or coalesce(l.previous_meets_criteria, false))

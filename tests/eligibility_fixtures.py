@@ -1,0 +1,122 @@
+"""Small fixture releases for the eligibility tests, written in the exact research-file layouts.
+
+A case names the colour (or, in a Status-only year, the status level) it wants for an entity, group and indicator;
+the builder finds a status and change that the year's rules turn into that rating at n = 200, then applies the rules
+at the case's own n, so the published levels in the files are what CDE's rules would give (the blocking
+reconciliation check passes, and an n-size rule can still take the colour away, as for a charter's foster youth).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from orchestration.releases.registry import LAYOUTS
+from orchestration.rules import assign_levels, default_rules
+from orchestration.synth.generator import write_layout
+
+RULES = default_rules()
+AVERAGE_INDICATORS = {"ela", "math", "science"}
+SCHOOL_TYPE = {"S": "ES", "D": "UD"}  # suspension cut-point table per entity type in the fixtures
+
+
+def _table(indicator: str, year: int, rtype: str, coe: bool) -> str:
+    return RULES.cut_table(indicator, year, hscutpoints="N", type_code=SCHOOL_TYPE[rtype], dass_flag=None,
+                           coe_district=coe and rtype == "D")
+
+
+def _levels(indicator, year, table, rtype, group, n, prior_n, status, change):
+    size = len(status)
+    out = assign_levels(
+        RULES, indicator, year, cut_table=np.full(size, table), entity_type=np.full(size, "school" if rtype == "S"
+                                                                                    else "district"),
+        student_group=np.full(size, group), curr_denom=np.full(size, n), prior_denom=np.full(size, prior_n),
+        status=status, status_known=np.ones(size, bool), change=change, change_known=np.ones(size, bool))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _inputs_for(indicator: str, year: int, table: str, rating: int) -> tuple[int, int]:
+    """(status, change) in tenths that give `rating` (a colour, or a status level in a Status-only year) at n=200."""
+    statuses = np.arange(-3000, 3001, 25) if indicator in AVERAGE_INDICATORS else np.arange(0, 1001, 5)
+    changes = np.arange(-600, 601, 10)
+    status, change = (a.ravel() for a in np.meshgrid(statuses, changes))
+    out = _levels(indicator, year, table, "S", "ALL", 200, 200, status, change)
+    colour_year = RULES.reporting(indicator, year) == "colour"
+    hits = np.flatnonzero((out["color"] if colour_year else out["status_level"]) == rating)
+    if len(hits) == 0:
+        raise ValueError(f"no inputs give rating {rating} for {indicator} {year} ({table})")
+    middle = hits[len(hits) // 2]
+    return int(status[middle]), int(change[middle])
+
+
+class FixtureReleases:
+    """Collects rows per (year, stage, stem) and writes them, the local indicators and the Title I reference."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, str, str], list[dict]] = defaultdict(list)
+        self.local: dict[tuple[int, str], list[tuple]] = defaultdict(list)
+        self.title_i: list[tuple[int, str, str, str]] = []
+
+    def result(self, year: int, cds: str, indicator: str, group: str, rating: int | None = None, *, n: int = 200,
+               rtype: str | None = None, charter: bool = False, coe: bool = False, stage: str = "public",
+               grad: tuple[int, int, int, int] | None = None, name: str | None = None) -> None:
+        """One row of an indicator file. rating: the wanted colour (or status level in a Status-only year);
+        grad: (graduates, cohort, prior graduates, prior cohort) for a graduation row given by its counts."""
+        rtype = rtype or ("D" if cds.endswith("0000000") else "S")
+        table = _table(indicator, year, rtype, coe)
+        if grad is not None:
+            num, den, pnum, pden = grad
+            status = round(1000 * num / den)
+            prior = round(1000 * pnum / pden)
+            change = status - prior
+            n, prior_n = den, pden
+        else:
+            status, change = _inputs_for(indicator, year, table, rating)
+            prior, prior_n, num, pnum = status - change, n, None, None
+        out = _levels(indicator, year, table, rtype, group, n, prior_n, np.array([status]), np.array([change]))
+        self.rows[(year, stage, indicator)].append({
+            "cds": cds, "rtype": rtype, "schoolname": (name or f"School {cds[-7:]}") if rtype == "S" else None,
+            "districtname": name if rtype == "D" and name else f"District {cds[2:7]}", "countyname": "Alameda",
+            "charter_flag": "Y" if charter else "N", "coe_flag": "Y" if coe else "N", "dass_flag": "N",
+            "type": SCHOOL_TYPE[rtype], "studentgroup": group, "currdenom": n, "priordenom": prior_n,
+            "currnumer": num, "priornumer": pnum, "currtesters": n, "priortesters": prior_n,
+            "currstatus": status, "priorstatus": prior, "change": change, "hscutpoints": "N",
+            "statuslevel": int(out["status_level"][0]), "changelevel": int(out["change_level"][0]),
+            "color": int(out["color"][0]), "box": int(out["box"][0]),
+            "reportingyear": "2017f" if year == 2017 else str(year),
+        })
+
+    def local_indicator(self, year: int, cds: str, priority_area: int, performance: str) -> None:
+        names = {1: "Basic", 2: "Academic", 3: "Parents", 6: "Climate", 7: "Access", 9: "Expelled",
+                 10: "FosterYouth"}
+        self.local[(year, "public")].append((cds, f"District {cds[2:7]}", "Alameda",
+                                             f"{names[priority_area]}-Priority Area {priority_area}", performance))
+
+    def title(self, year: int, cds: str, funded: bool) -> None:
+        self.title_i.append((year, cds, f"School {cds[-7:]}", "Y" if funded else "N"))
+
+    def write(self, raw: Path) -> Path:
+        con = duckdb.connect()
+        for (year, stage, stem), rows in self.rows.items():
+            layout = next(lay for lay in LAYOUTS if lay.stem == stem and lay.report_year == year
+                          and lay.variant in ("all", "grades_3_8"))
+            frame = pd.DataFrame(rows)
+            for col in ("currnumer", "priornumer", "currstatus", "priorstatus", "change"):
+                frame[col] = pd.array(frame[col], dtype="Int64")
+            write_layout(con, frame, layout, raw / str(year) / stage / layout.file_names[0])
+        for (year, stage), rows in self.local.items():
+            layout = next(lay for lay in LAYOUTS if lay.stem == "localindperf" and lay.report_year == year)
+            frame = pd.DataFrame(rows, columns=["cds", "leaname", "countyname", "localindicator", "performance"])
+            write_layout(con, frame, layout, raw / str(year) / stage / layout.file_names[0])
+        if self.title_i:
+            ref = raw / "reference" / "title_i_status.txt"
+            ref.parent.mkdir(parents=True, exist_ok=True)
+            ref.write_text("report_year\tcds\tschool_name\ttitle_i\n"
+                           + "".join(f"{y}\t{c}\t{n}\t{t}\n" for y, c, n, t in self.title_i), encoding="utf-8")
+        return raw

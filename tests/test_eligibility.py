@@ -1,0 +1,419 @@
+"""Eligibility determinations (issue 6): hand-worked LEAs and schools for every rule and year variant, on both
+sides of each condition, built as small fixture releases; CDE's published lists where our inputs exist; the
+CDE-layout views against the published files' columns and codes.
+
+Colours: 1 Red, 2 Orange, 3 Yellow, 4 Green, 5 Blue; status levels 1 = worst (Very Low, or Very High for chronic
+absenteeism and suspension). Each case says the rule it exercises (dashboard_methodology.md §3 and §4)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.cli import main
+from tests.eligibility_fixtures import FixtureReleases
+
+FIXTURES = Path(__file__).parent / "fixtures" / "published_lists"
+RED, ORANGE, YELLOW, GREEN, BLUE = 1, 2, 3, 4, 5
+
+
+def lea(n: int) -> str:
+    return f"01{61000 + n:05d}0000000"
+
+
+def school(n: int, district: int = 900) -> str:
+    return f"01{61000 + district:05d}{2000000 + n:07d}"
+
+
+def _da_cases(f: FixtureReleases) -> None:
+    # --- 2023 (colour year): Method 1 on both sides
+    f.result(2023, lea(1), "ela", "SWD", RED)          # P4: Red + Orange
+    f.result(2023, lea(1), "math", "SWD", ORANGE)
+    f.result(2023, lea(1), "chronic", "SWD", RED)      # P5 -> two areas: eligible, code B
+    f.result(2023, lea(2), "ela", "SWD", RED)          # P4 not met: Red + Yellow
+    f.result(2023, lea(2), "math", "SWD", YELLOW)
+    f.result(2023, lea(2), "chronic", "SWD", RED)      # P5 only: not eligible; near miss (math one worse)
+    f.result(2023, lea(3), "elpi", "EL", RED)          # EL: P4 through ELPI
+    f.result(2023, lea(3), "susp", "SED", RED)         # SED: P6 -> two groups, one area each: not eligible
+    f.result(2023, lea(4), "cci", "AA", 1)             # 2023 CCI has Status only: Very Low = P8
+    f.result(2023, lea(4), "susp", "AA", RED)          # P6 -> eligible, code G
+    # --- local indicators (2023): Method 2 and Method 3, and Method 3's "different priority area"
+    f.result(2023, lea(5), "ela", "WH", GREEN)
+    f.local_indicator(2023, lea(5), 1, "Not Met for Two or More Years")
+    f.local_indicator(2023, lea(5), 2, "Not Met for Two or More Years")   # two local: Method 2
+    f.result(2023, lea(6), "chronic", "SWD", RED)                          # P5 ...
+    f.local_indicator(2023, lea(6), 2, "Not Met for Two or More Years")   # ... + local P2: Method 3
+    f.result(2023, lea(7), "susp", "SWD", RED)                             # P6 ...
+    f.local_indicator(2023, lea(7), 6, "Not Met for Two or More Years")   # ... + local P6, same area: no
+    f.result(2023, lea(8), "chronic", "SWD", RED)
+    f.local_indicator(2023, lea(8), 2, "Not Met")                          # one year only: no
+    # --- county office: priorities 9 and 10 (COE only)
+    f.result(2023, lea(9), "ela", "ALL", GREEN, coe=True)
+    f.local_indicator(2023, lea(9), 9, "Not Met for Two or More Years")
+    f.local_indicator(2023, lea(9), 10, "Not Met for Two or More Years")
+    # --- foster youth n-size: 15 at an LEA (colour), 30 at a school (a charter: no colour)
+    f.result(2023, lea(10), "chronic", "FOS", RED, n=20)
+    f.result(2023, lea(10), "susp", "FOS", RED, n=20)
+    f.result(2023, school(10), "chronic", "FOS", RED, n=20, charter=True)
+    f.result(2023, school(10), "susp", "FOS", RED, n=20, charter=True)
+    # --- charters: two consecutive years (2022 Status only, then 2023)
+    for year, rating in ((2022, 1), (2023, RED)):
+        f.result(year, school(11), "chronic", "HI", rating, charter=True)
+        f.result(year, school(11), "susp", "HI", rating, charter=True)
+    f.result(2022, school(12), "chronic", "HI", 3, charter=True)    # 2022: not met
+    f.result(2023, school(12), "chronic", "HI", RED, charter=True)  # 2023: met, one year only
+    f.result(2023, school(12), "susp", "HI", RED, charter=True)
+    # --- 2022 Status only: Very Low on ELA and math; Very High suspension
+    f.result(2022, lea(13), "ela", "HI", 1)
+    f.result(2022, lea(13), "math", "HI", 1)
+    f.result(2022, lea(13), "susp", "HI", 1)           # eligible (P4 + P6), code D
+    f.result(2022, lea(14), "ela", "HI", 1)
+    f.result(2022, lea(14), "math", "HI", 2)           # Low: P4 not met in 2022 (both must be Very Low)
+    f.result(2022, lea(14), "chronic", "HI", 1)        # P5 only: not eligible
+    f.local_indicator(2022, lea(14), 1, "Not Met for Two or More Years")  # not used in 2022
+    # --- 2024: LTEL academic and ELPI count; Year 2 for lea(1) (eligible 2023, not 2024)
+    f.result(2024, lea(1), "ela", "SWD", GREEN)
+    f.result(2024, lea(15), "ela", "LTEL", RED)
+    f.result(2024, lea(15), "math", "LTEL", RED)
+    f.result(2024, lea(15), "chronic", "LTEL", RED)    # P4 + P5 for LTEL in 2024: eligible
+    # --- 2025: LTEL: ELA and math no longer count; ELPI Red or Orange counts
+    f.result(2025, lea(16), "ela", "LTEL", RED)
+    f.result(2025, lea(16), "math", "LTEL", RED)
+    f.result(2025, lea(16), "chronic", "LTEL", RED)    # only P5: not eligible
+    f.result(2025, lea(17), "elpi", "LTEL", ORANGE)
+    f.result(2025, lea(17), "susp", "LTEL", RED)       # P4 (LTEL Orange) + P6: eligible
+    f.result(2025, lea(18), "elpi", "EL", ORANGE)
+    f.result(2025, lea(18), "susp", "EL", RED)         # EL Orange is not enough: not eligible
+    # --- 2019: ELPI Status Very Low (EL), CCI Red
+    f.result(2019, lea(19), "elpi", "EL", 1)
+    f.result(2019, lea(19), "grad", "EL", RED)         # P4 + P5: eligible
+    f.result(2019, lea(20), "cci", "SWD", RED)
+    f.result(2019, lea(20), "chronic", "SWD", RED)     # P8 + P5: eligible, code F
+
+
+def _essa_cases(f: FixtureReleases) -> None:
+    def all_students(year, n, ratings, title_i=True, group="ALL"):
+        for indicator, rating in ratings.items():
+            f.result(year, school(n, 800), indicator, group, rating)
+        if group == "ALL":
+            f.title(year, school(n, 800), title_i)
+
+    red4 = {"ela": RED, "math": RED, "chronic": RED, "susp": RED}
+    all_students(2023, 1, red4)                                              # all Red -> CSI LP
+    all_students(2023, 2, red4, title_i=False)                               # not Title I -> GA
+    all_students(2023, 3, {"ela": RED, "math": RED, "susp": ORANGE})         # all Red but one
+    all_students(2023, 4, {"ela": RED, "math": ORANGE, "susp": ORANGE, "chronic": YELLOW})  # none; near miss
+    all_students(2023, 5, {"ela": RED, "math": RED, "chronic": RED, "susp": GREEN, "elpi": BLUE})  # majority
+    all_students(2023, 6, {"ela": RED, "math": RED, "chronic": GREEN, "susp": GREEN, "elpi": GREEN})  # 2 of 5
+    all_students(2023, 7, {"ela": RED})                                      # one indicator: not enough
+    # graduation: pooled over two years
+    f.result(2023, school(8, 800), "grad", "ALL", grad=(60, 100, 70, 100))   # 130/200 = 65.0 < 68: CSI Grad
+    f.result(2023, school(9, 800), "grad", "ALL", grad=(30, 60, 170, 200))   # mean 67.5, pooled 76.9: no
+    f.result(2023, school(10, 800), "grad", "ALL", grad=(10, 50, 5, 29))     # prior cohort 29: no
+    f.result(2023, school(11, 800), "grad", "ALL", grad=(135, 200, 137, 200))  # 68.0: not below 68: no
+    # ATSI 2023 needs the group in 2022 (Status) and 2023
+    for year, rating in ((2022, 1), (2023, RED)):
+        f.result(year, school(12, 800), "ela", "SWD", rating)
+        f.result(year, school(12, 800), "math", "SWD", rating)
+    f.result(2022, school(13, 800), "ela", "SWD", 3)
+    f.result(2023, school(13, 800), "ela", "SWD", RED)                        # 2023 only: not ATSI
+    f.result(2023, school(13, 800), "math", "SWD", RED)
+    # 2022 entry year, Status only, one Dashboard: all Very Low but one
+    f.result(2022, school(14, 800), "ela", "EL", 1)
+    f.result(2022, school(14, 800), "math", "EL", 1)
+    f.result(2022, school(14, 800), "susp", "EL", 3)                          # ATSI 2022 on EL
+    f.result(2022, school(15, 800), "ela", "EL", 1)
+    f.result(2022, school(15, 800), "math", "EL", 2)
+    f.result(2022, school(15, 800), "susp", "EL", 3)                          # two not lowest: no
+    # 2024 annual: CSI LP stays (school 1 still all Red), exits (school 3 improves); CSI Grad exit on three
+    # cohorts; TSI for a group meeting the criteria in 2023 and 2024 (not in 2022, so not ATSI in 2023)
+    all_students(2024, 1, red4)
+    all_students(2024, 3, {"ela": YELLOW, "math": GREEN, "susp": GREEN})
+    f.result(2024, school(8, 800), "grad", "ALL", grad=(90, 100, 60, 100))    # (90+60+70)/300 = 73.3: exits
+    for year in (2023, 2024):
+        f.result(year, school(16, 800), "ela", "HI", RED)
+        f.result(year, school(16, 800), "math", "HI", RED)
+    f.result(2024, school(17, 800), "ela", "HI", RED)                         # 2024 only: not TSI
+    f.result(2024, school(17, 800), "math", "HI", RED)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    f = FixtureReleases()
+    _da_cases(f)
+    _essa_cases(f)
+    raw = f.write(tmp_path_factory.mktemp("eligibility") / "raw")
+    path = raw.parent / "w.duckdb"
+    assert main(["build", "--raw-dir", str(raw), "--warehouse", str(path)]) == 0
+    return path
+
+
+def _rows(path: Path, sql: str) -> dict:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return {row[0]: dict(zip(names, row)) for row in cursor.fetchall()}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def da(warehouse):
+    return _rows(warehouse, "select report_year || ':' || cds as k, * from marts.fct_da_eligibility "
+                            "where stage = 'public'")
+
+
+@pytest.fixture(scope="module")
+def essa(warehouse):
+    return _rows(warehouse, "select report_year || ':' || cds as k, * from marts.fct_essa_school_determinations "
+                            "where stage = 'public'")
+
+
+DA_EXPECTED = [
+    # (year, cds, eligible, methods, qualifying groups, rule exercised)
+    (2023, lea(1), True, "1", "SWD", "Red ELA + Orange math (P4) and Red chronic (P5)"),
+    (2023, lea(2), False, "", "", "Red + Yellow is not P4; one area is not enough"),
+    (2023, lea(3), False, "", "", "two groups with one area each"),
+    (2023, lea(4), True, "1", "AA", "2023 CCI Very Low Status (P8) + Red suspension (P6)"),
+    (2023, lea(5), True, "2", "", "two local indicators Not Met 2+ years"),
+    (2023, lea(6), True, "3", "", "one state area + a local indicator in another area"),
+    (2023, lea(7), False, "", "", "state area and local indicator in the same area"),
+    (2023, lea(8), False, "", "", "local indicator Not Met for one year only"),
+    (2023, lea(9), True, "2", "", "county office: priorities 9 and 10"),
+    (2023, lea(10), True, "1", "FOS", "foster youth n=20 at an LEA gets colours (n-size 15)"),
+    (2023, school(11), True, "1", "HI", "charter meeting the criteria in 2022 and 2023"),
+    (2023, school(12), False, "1", "HI", "charter meeting the criteria in 2023 only"),
+    (2022, lea(13), True, "1", "HI", "2022: Very Low ELA and math (P4) + Very High suspension (P6)"),
+    (2022, lea(14), False, "", "", "2022: Low math is not P4; local indicators not used"),
+    (2024, lea(15), True, "1", "LTEL", "2024: LTEL ELA/math Red (P4) + chronic Red (P5)"),
+    (2025, lea(16), False, "", "", "2025: ELA and math do not count for LTEL"),
+    (2025, lea(17), True, "1", "LTEL", "2025: LTEL Orange on ELPI (P4) + Red suspension (P6)"),
+    (2025, lea(18), False, "", "", "2025: Orange ELPI counts for LTEL only, not EL"),
+    (2019, lea(19), True, "1", "EL", "2019: ELPI Very Low Status (P4) + Red graduation (P5)"),
+    (2019, lea(20), True, "1", "SWD", "2019: Red CCI (P8) + Red chronic (P5)"),
+]
+
+
+@pytest.mark.parametrize("year,cds,eligible,methods,groups,rule", DA_EXPECTED,
+                         ids=[f"{c[0]}-{c[1]}" for c in DA_EXPECTED])
+def test_da_hand_worked(da, year, cds, eligible, methods, groups, rule):
+    row = da[f"{year}:{cds}"]
+    got = (row["is_eligible"], row["methods_met"] if row["meets_criteria"] else "",
+           row["qualifying_student_groups"] or "")
+    assert got == (eligible, methods, groups), f"{rule}: {row['explanation']}"
+
+
+def test_da_charter_explanations_and_school_n_size(da):
+    assert "not in 2022" in da[f"2023:{school(12)}"]["explanation"]
+    assert da[f"2023:{school(12)}"]["meets_criteria"] and da[f"2023:{school(12)}"]["previous_meets_criteria"] is False
+    # the same foster-youth results at a charter school (n-size 30) have no colour: nothing met
+    charter = da[f"2023:{school(10)}"]
+    assert not charter["meets_criteria"]
+    assert "any state priority area" in charter["explanation"]
+
+
+def test_da_status_labels_and_transitions(da):
+    assert da[f"2023:{lea(1)}"]["assistance_status"] == "Differentiated Assistance, Year 1"
+    assert da[f"2022:{lea(13)}"]["assistance_status"] == "Differentiated Assistance"
+    year2 = da[f"2024:{lea(1)}"]
+    assert (year2["is_eligible"], year2["assistance_status"], year2["transition"]) == (
+        False, "Differentiated Assistance, Year 2", "exiting")
+    assert da[f"2024:{lea(15)}"]["assistance_status"] == "Differentiated Assistance, Year 1"
+    # the charter met the criteria in 2022 too, but 2019 is not loaded: not eligible in 2022, new in 2023
+    assert "the 2019 Dashboard is not in the warehouse" in da[f"2022:{school(11)}"]["explanation"]
+    assert (da[f"2022:{school(11)}"]["is_eligible"], da[f"2023:{school(11)}"]["transition"]) == (False, "new")
+    assert da[f"2019:{lea(19)}"]["transition"] == "identified, previous year not loaded"   # no 2018 release
+    # the explanation names the group, the priority areas and the indicators
+    assert da[f"2023:{lea(1)}"]["explanation"] == (
+        "Eligible (Method 1): SWD met P4 (ELA Red + Math Orange), P5 (Chronic Absenteeism Red)")
+
+
+def test_da_priority_rows_carry_the_evidence(warehouse):
+    rows = _rows(warehouse, f"""
+        select priority_area, is_met, is_met_by_state_indicator, is_met_by_local_indicator, criteria_met,
+               state_evidence, rules_applied
+        from marts.fct_da_student_group_priorities
+        where report_year = 2023 and stage = 'public' and cds = '{lea(6)}' and student_group = 'SWD'""")
+    assert sorted(rows) == [1, 2, 3, 4, 5, 6, 7, 8]          # P9/P10 only for county offices
+    assert rows[5]["criteria_met"] == "P5-CHRONIC" and rows[5]["state_evidence"] == "Chronic Absenteeism Red"
+    assert rows[2]["is_met_by_local_indicator"] and not rows[2]["is_met_by_state_indicator"]
+    assert not rows[4]["is_met"] and rows[4]["state_evidence"] == "not met: no result for this group"
+    assert "P5-CHRONIC [2023-]" in rows[5]["rules_applied"]
+
+
+def test_da_published_codes(warehouse):
+    codes = _rows(warehouse, "select CDS, SWDpriorities, AApriorities, TotalStudentGroups, MetMethod1, MetMethod2, "
+                             "MetMethod3, AssistanceStatus2023 from marts.cde_assistancestatus23")
+    assert (codes[lea(1)]["SWDpriorities"], codes[lea(1)]["TotalStudentGroups"], codes[lea(1)]["MetMethod1"]) == (
+        "B", 1, "Y")
+    assert codes[lea(4)]["AApriorities"] == "G"
+    assert (codes[lea(6)]["MetMethod3"], codes[lea(6)]["SWDpriorities"]) == ("Y", "*")
+    assert (codes[lea(5)]["MetMethod2"], codes[lea(5)]["AssistanceStatus2023"]) == (
+        "Y", "Differentiated Assistance, Year 1")
+    assert school(11) not in codes                          # CDE's DA file lists districts and COEs only
+    assert _rows(warehouse, "select CDS, HIpriorities from marts.cde_assistancestatus22")[lea(13)][
+        "HIpriorities"] == "D"
+
+
+def test_da_near_misses(warehouse):
+    rows = _rows(warehouse, """
+        select cds || ':' || report_year || ':' || indicator || ':' || direction, change, outcome_if_changed
+        from marts.fct_eligibility_near_misses where program = 'da' and stage = 'public'""")
+    # lea(2): math Yellow -> Orange would give SWD P4 + P5
+    assert rows[f"{lea(2)}:2023:Math:worse"]["change"] == "Yellow to Orange"
+    # lea(1): SWD meets exactly two areas; chronic Red -> Orange would end its eligibility
+    assert rows[f"{lea(1)}:2023:Chronic Absenteeism:better"]["outcome_if_changed"].startswith("General Assistance")
+    # lea(3): two groups with one area each; no single change flips it (each group needs a second area)
+    assert not [k for k in rows if k.startswith(lea(3))]
+
+
+ESSA_EXPECTED = [
+    # (year, cds, status, criterion substring, rule exercised)
+    (2023, school(1, 800), "CSI Low Performing", "ALL-RED", "all Red, Title I"),
+    (2023, school(2, 800), "General Assistance", "not the school is not Title I", "all Red but not Title I"),
+    (2023, school(3, 800), "CSI Low Performing", "ALL-RED-BUT-ONE", "all Red but one"),
+    (2023, school(4, 800), "General Assistance", "", "Red, Orange, Orange, Yellow: no criterion"),
+    (2023, school(5, 800), "CSI Low Performing", "MAJORITY-RED", "three Red of five"),
+    (2023, school(6, 800), "General Assistance", "", "two Red of five"),
+    (2023, school(7, 800), "General Assistance", "", "a single indicator is not enough"),
+    (2023, school(8, 800), "CSI Low Graduation Rate", "65.0%", "pooled two-year rate 65.0 < 68"),
+    (2023, school(9, 800), "General Assistance", "", "mean of rates 67.5 but pooled 76.9"),
+    (2023, school(10, 800), "General Assistance", "", "prior cohort of 29"),
+    (2023, school(11, 800), "General Assistance", "", "68.0 is not below 68"),
+    (2023, school(12, 800), "ATSI", "SWD", "SWD meets the criteria in 2022 and 2023"),
+    (2023, school(13, 800), "General Assistance", "", "SWD meets the criteria in 2023 only"),
+    (2022, school(14, 800), "ATSI", "EL", "2022: all lowest Status but one, one Dashboard"),
+    (2022, school(15, 800), "General Assistance", "", "2022: two indicators above the lowest level"),
+    (2024, school(1, 800), "CSI Low Performing", "since 2023", "annual year: still all Red, stays"),
+    (2024, school(3, 800), "General Assistance", "exits CSI Low Performing", "annual year: exits"),
+    (2024, school(8, 800), "General Assistance", "exits CSI Low Graduation Rate", "three-year rate 73.3 >= 68"),
+    (2024, school(16, 800), "TSI", "HI", "HI meets the criteria in 2023 and 2024"),
+    (2024, school(17, 800), "General Assistance", "", "2024 only: not TSI"),
+]
+
+
+@pytest.mark.parametrize("year,cds,status,text,rule", ESSA_EXPECTED, ids=[f"{c[0]}-{c[1]}" for c in ESSA_EXPECTED])
+def test_essa_hand_worked(essa, year, cds, status, text, rule):
+    row = essa[f"{year}:{cds}"]
+    assert row["assistance_status"] == status, f"{rule}: {row['explanation']}"
+    if text.startswith("not "):
+        assert text[4:] in row["explanation"], rule
+    else:
+        assert text in row["explanation"] + (row["csi_low_performing_criteria"] or ""), rule
+
+
+def test_essa_exits_cycle_and_years(essa):
+    assert essa[f"2024:{school(3, 800)}"]["exit_status"] == "CSIEXIT"
+    assert essa[f"2024:{school(8, 800)}"]["exit_status"] == "CSIEXIT"
+    assert essa[f"2024:{school(8, 800)}"]["graduation_three_year_rate"] == pytest.approx(73.3)
+    assert essa[f"2023:{school(8, 800)}"]["graduation_two_year_rate"] == pytest.approx(65.0)
+    kept = essa[f"2024:{school(1, 800)}"]
+    assert (kept["determination_kind"], kept["cycle_entry_year"], kept["exit_status"], kept["transition"]) == (
+        "annual", 2023, "NOEXIT", "continuing")
+    assert essa[f"2023:{school(12, 800)}"]["dashboard_years_used"] == "2022,2023"
+    assert essa[f"2022:{school(14, 800)}"]["dashboard_years_used"] == "2022"
+    assert essa[f"2024:{school(16, 800)}"]["student_groups_identified"] == "HI"
+
+
+def test_essa_near_misses(warehouse):
+    rows = _rows(warehouse, """
+        select cds || ':' || report_year || ':' || student_group || ':' || direction, indicator, change,
+               outcome_if_changed
+        from marts.fct_eligibility_near_misses where program = 'essa' and stage = 'public'""")
+    edge = rows[f"{school(4, 800)}:2023:ALL:worse"]           # chronic Yellow -> Orange: all Red and Orange
+    assert (edge["indicator"], edge["change"], edge["outcome_if_changed"]) == (
+        "Chronic Absenteeism", "Yellow to Orange", "CSI Low Performing")
+    # school 5 (three Red of five): any Red one level better leaves two of five, no criterion
+    better = rows[f"{school(5, 800)}:2023:ALL:better"]
+    assert (better["indicator"], better["outcome_if_changed"]) == (
+        "Chronic Absenteeism or ELA or Math", "not CSI Low Performing")
+    # school 3 (Red, Red, Orange): one level better still meets all-Red-and-Orange or all-Red-but-one
+    assert f"{school(3, 800)}:2023:ALL:better" not in rows
+
+
+def test_essa_published_layout_codes(warehouse):
+    rows = _rows(warehouse, "select cds, AssistanceStatus2023, AssistanceStatus2024, Exit, HI, TotStudGrpsTSI "
+                            "from marts.cde_essaassistance24")
+    assert (rows[school(16, 800)]["AssistanceStatus2024"], rows[school(16, 800)]["HI"],
+            rows[school(16, 800)]["TotStudGrpsTSI"]) == ("TSI", 1, 1)
+    assert (rows[school(3, 800)]["AssistanceStatus2023"], rows[school(3, 800)]["Exit"]) == ("CSI Low Perform", "CSIEXIT")
+
+
+# ----------------------------------------------------------------------------------------------- CDE's lists
+
+def _published(name: str) -> list[dict]:
+    with (FIXTURES / name).open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_real_2018_method_2_matches_cde(bundled_warehouse):
+    """Where our inputs exist (the 2017 and 2018 local-indicator files): Method 2 in 2018 gives CDE's count of 11
+    (dashboard_methodology.md §3.3), and each of those LEAs is Differentiated Assistance in CDE's 2018 column."""
+    rows = _rows(bundled_warehouse, "select cds, is_method_2_met, is_eligible from marts.fct_da_eligibility "
+                                    "where report_year = 2018 and stage = 'public'")
+    method_2 = {cds for cds, r in rows.items() if r["is_method_2_met"]}
+    assert len(method_2) == 11
+    cde_2018 = {r["CDS"]: r["AssistanceStatus2018"] for r in _published("da_19.csv")}
+    assert {cds: cde_2018.get(cds) for cds in method_2} == {cds: "Differentiated Assistance" for cds in method_2}
+
+
+def test_real_2017_partial_determinations_are_a_subset_of_cde(bundled_warehouse):
+    """2017: only graduation, ELPI and CCI status are bundled, so our determinations can only miss LEAs, never add
+    one: every LEA we identify must be DA in CDE's 2017 column, and every group we find meeting an area counts."""
+    rows = _rows(bundled_warehouse, "select cds, is_eligible from marts.fct_da_eligibility "
+                                    "where report_year = 2017 and stage = 'public'")
+    cde_2017 = {r["CDS"]: r["AssistanceStatus2017"] for r in _published("da_19.csv")}
+    ours = {cds for cds, r in rows.items() if r["is_eligible"]}
+    assert all(cde_2017.get(cds) == "Differentiated Assistance" for cds in ours)
+    con = duckdb.connect(str(bundled_warehouse), read_only=True)
+    met = dict(con.execute("select priority_area, count(*) from marts.fct_da_student_group_priorities "
+                           "where report_year = 2017 and is_met group by all").fetchall())
+    con.close()
+    assert met.get(4, 0) > 0 and met.get(5, 0) > 0        # real groups met P4 (ELPI Red) and P5 (grad Red)
+
+
+LAYOUT_VIEWS = {("da", 2019): "cde_assistancestatus19", ("da", 2022): "cde_assistancestatus22",
+                ("da", 2023): "cde_assistancestatus23", ("da", 2024): "cde_assistancestatus24",
+                ("essa", 2022): "cde_essaassistance22", ("essa", 2023): "cde_essaassistance23",
+                ("essa", 2024): "cde_essaassistance24"}
+# What the Dashboard files cannot tell, so the views leave CDE's blank marker (documented in the view yml).
+NOT_FROM_DASHBOARD_FILES = {"Cityname", "Gsoffered", "Charter", "MetMethod4"} | {
+    f"EC52072_{y}" for y in (2022, 2023, 2024)}
+
+
+@pytest.mark.parametrize("list_name,year", sorted(LAYOUT_VIEWS))
+def test_layout_views_read_back_with_cde_columns_and_codes(warehouse, list_name, year):
+    """Columns exactly as CDE's data sheet (name and order); every code our view writes is one CDE's file uses."""
+    layouts = [r for r in _published("layouts.csv") if r["list"] == list_name and int(r["layout_year"]) == year]
+    expected = [r["column_name"] for r in sorted(layouts, key=lambda r: int(r["position"]))]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        cursor = con.execute(f"select * from marts.{LAYOUT_VIEWS[(list_name, year)]}")
+        columns = [d[0] for d in cursor.description]
+        values = cursor.fetchall()
+    finally:
+        con.close()
+    assert columns == expected
+    cde_codes: dict[str, set[str]] = {}
+    for r in _published("codes.csv"):
+        if r["list"] == list_name and int(r["layout_year"]) == year:
+            cde_codes.setdefault(r["column_name"], set()).add(r["value"])
+    outside = {}
+    for position, column in enumerate(columns):
+        if column not in cde_codes or column in NOT_FROM_DASHBOARD_FILES:
+            continue
+        ours = {"" if row[position] is None else str(row[position]) for row in values}
+        if column.startswith("TitleI") or (column.startswith("AssistanceStatus") and not column.endswith(str(year))):
+            ours.discard("*")     # our marker for a year or reference not loaded (the fixture has 2019-2025)
+        if column.startswith("TotStudGrps") or column == "TotalStudentGroups":
+            ours = {v for v in ours if v not in cde_codes[column] and not v.isdigit()}
+        else:
+            ours -= cde_codes[column]
+        if ours:
+            outside[column] = sorted(ours)
+    assert outside == {}
+    assert values, "the fixture releases give every layout year rows"
