@@ -85,6 +85,13 @@ def _summary(config: app_settings.Settings) -> str:
             "select release_key, indicator, count(*) from marts.fct_indicator_results group by all"
         ).fetchall()
         total = con.execute("select count(*) from marts.fct_indicator_results").fetchall()[0][0]
+        da = dict((r[0], r[1:]) for r in con.execute(
+            "select release_key, count(*) filter (where is_eligible), count(*) from marts.fct_da_eligibility "
+            "group by all").fetchall())
+        essa = dict((r[0], r[1:]) for r in con.execute(
+            "select release_key, count(*) filter (where assistance_status like 'CSI%'), "
+            "count(*) filter (where assistance_status = 'ATSI'), count(*) filter (where assistance_status = 'TSI'), "
+            "count(*) from marts.fct_essa_school_determinations group by all").fetchall())
     finally:
         con.close()
     by_release: dict[str, dict[str, int]] = {}
@@ -92,10 +99,18 @@ def _summary(config: app_settings.Settings) -> str:
         by_release.setdefault(key, {})[indicator] = n
     indicators = ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science")
     lines = ["", f"Summary: {len(releases)} release(s); marts.fct_indicator_results has {total:,} rows",
-             f"  {'release':<13} {'files':>5} " + " ".join(f"{i:>9}" for i in indicators)]
+             f"  {'release':<13} {'files':>5} " + " ".join(f"{i:>9}" for i in indicators)
+             + "   DA eligible / LEAs   ESSA CSI / ATSI / TSI / schools"]
     for key, files, _rows in releases:
         row = by_release.get(key, {})
-        lines.append(f"  {key:<13} {files:>5} " + " ".join(f"{row.get(i, 0):>9,}" for i in indicators))
+        eligible, leas = da.get(key, (0, 0))
+        csi, atsi, tsi, schools = essa.get(key, (0, 0, 0, 0))
+        lines.append(f"  {key:<13} {files:>5} " + " ".join(f"{row.get(i, 0):>9,}" for i in indicators)
+                     + f"   {eligible:>6,} / {leas:<9,}   "
+                     + (f"{csi:,} / {atsi:,} / {tsi:,} / {schools:,}" if schools else "-"))
+    lines.append("determinations: marts.fct_da_eligibility, marts.fct_essa_school_determinations (with their "
+                 "explanation), marts.fct_eligibility_near_misses, CDE layouts marts.cde_assistancestatusYY / "
+                 "marts.cde_essaassistanceYY")
     lines.append(f"warehouse: {config.warehouse}")
     lines.append("read it (read-only, while no build runs): .venv/bin/python -c \"import duckdb; "
                  f"print(duckdb.connect('{config.warehouse}', read_only=True)"

@@ -15,8 +15,9 @@
         count(r.rating) filter (where list_contains(string_split(c.qualifying_ratings, '|'), r.rating::varchar))
             = max(c.indicator_count)
         and (not bool_or(c.worst_rating_required) or min(r.rating) = 1) as is_met,
-        string_agg(i.short_name || ' ' || coalesce(l.label, 'no ' || replace(r.measure, '_', ' ')), ' + '
-                   order by r.indicator) as evidence
+        -- list_sort after aggregating: ordered aggregates buffer every group and do not spill
+        array_to_string(list_sort(list(i.short_name || ' ' || coalesce(l.label, 'no ' || replace(r.measure, '_', ' ')))),
+                        ' + ') as evidence
     from {{ ratings }} as r
     join (
         select *, unnest(string_split(indicators, '|')) as indicator, len(string_split(indicators, '|')) as indicator_count

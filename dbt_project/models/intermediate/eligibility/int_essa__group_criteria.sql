@@ -8,7 +8,7 @@ with met as (
 select
     g.report_year, g.stage, g.release_key, g.cds, g.student_group, g.measure, g.n_rated, g.n_worst, g.n_second,
     g.n_third, g.ratings, g.worst_indicators, g.second_indicators, g.third_indicators,
-    list(m.criterion_id order by m.criterion_id) filter (where m.criterion_id is not null) as criteria_met,
+    list_sort(list(m.criterion_id) filter (where m.criterion_id is not null)) as criteria_met,
     count(m.criterion_id) > 0 as meets_criteria
 from {{ ref('int_essa__group_results') }} as g
 left join met as m using (stage, release_key, cds, student_group)

@@ -1,7 +1,7 @@
 {{ config(materialized='table') }}
 -- Per school and release, for All Students and each ATSI student group: how many ESSA indicators are rated (colour,
 -- or Status level in the Status-only variant, per seeds/eligibility/essa_criteria.csv) and how many are at the
--- worst and second-worst level, with the indicators as evidence. Only years with ESSA determinations.
+-- worst and second-worst level, with the indicators as evidence. Only rated results (unrated ones count for nothing).
 with measures as (
     select distinct r.report_year, c.measure
     from {{ ref('report_years') }} as r
@@ -17,6 +17,7 @@ rated_rows as (
     join {{ ref('essa_indicators') }} as i
         on i.indicator = f.indicator and f.report_year between i.first_year and i.last_year
     where f.entity_type = 'school'
+      and case m.measure when 'color' then f.color between 1 and 5 else f.status_level between 1 and 5 end
       and (f.student_group = 'ALL' or f.student_group in (
             select student_group from {{ ref('eligibility_student_groups') }} as g
             where g.program = 'essa' and f.report_year between g.first_year and g.last_year))
@@ -39,10 +40,11 @@ select
     count(*) filter (where r.rating = 1) as n_worst,
     count(*) filter (where r.rating = 2) as n_second,
     count(*) filter (where r.rating = 3) as n_third,
-    string_agg(i.short_name || ' ' || l.label, ', ' order by r.indicator) filter (where r.rating is not null) as ratings,
-    list(r.indicator order by r.indicator) filter (where r.rating = 1) as worst_indicators,
-    list(r.indicator order by r.indicator) filter (where r.rating = 2) as second_indicators,
-    list(r.indicator order by r.indicator) filter (where r.rating = 3) as third_indicators
+    -- sorted after aggregating: ordered aggregates buffer every group and do not spill (out of memory at scale 1)
+    array_to_string(list_sort(list(i.short_name || ' ' || l.label)), ', ') as ratings,
+    list_sort(list(r.indicator) filter (where r.rating = 1)) as worst_indicators,
+    list_sort(list(r.indicator) filter (where r.rating = 2)) as second_indicators,
+    list_sort(list(r.indicator) filter (where r.rating = 3)) as third_indicators
 from rated as r
 join {{ ref('indicators') }} as i on i.indicator = r.indicator
 left join {{ ref('level_labels') }} as l

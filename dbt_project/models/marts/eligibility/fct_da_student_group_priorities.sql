@@ -30,10 +30,11 @@ state as (
     select
         release_key, cds, student_group, priority_area,
         bool_or(is_met) as is_met,
-        string_agg(criterion_id, ', ' order by criterion_id) filter (where is_met) as criteria_met,
-        string_agg(evidence, '; ' order by criterion_id) filter (where is_met) as evidence_met,
-        string_agg(evidence, '; ' order by criterion_id) as evidence_seen,
-        string_agg(distinct rule_variant, ', ' order by rule_variant) as rule_variants
+        -- sorted after aggregating (ordered aggregates buffer every group and do not spill)
+        nullif(array_to_string(list_sort(list(criterion_id) filter (where is_met)), ', '), '') as criteria_met,
+        nullif(array_to_string(list_sort(list(evidence) filter (where is_met)), '; '), '') as evidence_met,
+        array_to_string(list_sort(list(evidence)), '; ') as evidence_seen,
+        array_to_string(list_sort(list_distinct(list(rule_variant))), ', ') as rule_variants
     from {{ ref('int_da__group_criteria') }}
     group by all
 ),
