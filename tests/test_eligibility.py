@@ -87,6 +87,17 @@ def _da_cases(f: FixtureReleases) -> None:
     f.result(2025, lea(17), "susp", "LTEL", RED)       # P4 (LTEL Orange) + P6: eligible
     f.result(2025, lea(18), "elpi", "EL", ORANGE)
     f.result(2025, lea(18), "susp", "EL", RED)         # EL Orange is not enough: not eligible
+    # --- Fall 2017: ELPI Red (EL group) + graduation Red; CCI has Status only, so its Very Low is not P8
+    f.result(2017, lea(21), "elpi", "EL", RED)
+    f.result(2017, lea(21), "grad", "EL", RED)         # P4 + P5: eligible
+    f.result(2017, lea(22), "cci", "SWD", 1)
+    f.result(2017, lea(22), "grad", "SWD", RED)        # P5 only (no CCI colour in 2017): not eligible
+    # --- 2018: local indicator Not Met in 2017 and 2018 counts as two years (the files say only Not Met)
+    f.result(2018, lea(23), "chronic", "AA", RED)      # P5 ...
+    for year in (2017, 2018):
+        f.local_indicator(year, lea(23), 3, "Not Met")  # ... + P3 Not Met both years: Method 3
+    f.result(2018, lea(24), "chronic", "AA", RED)
+    f.local_indicator(2018, lea(24), 3, "Not Met")     # 2018 only: not two years
     # --- 2019: ELPI Status Very Low (EL), CCI Red
     f.result(2019, lea(19), "elpi", "EL", 1)
     f.result(2019, lea(19), "grad", "EL", RED)         # P4 + P5: eligible
@@ -138,6 +149,19 @@ def _essa_cases(f: FixtureReleases) -> None:
         f.result(year, school(16, 800), "math", "HI", RED)
     f.result(2024, school(17, 800), "ela", "HI", RED)                         # 2024 only: not TSI
     f.result(2024, school(17, 800), "math", "HI", RED)
+    # 2025 annual: school 1 still all Red (CSI since 2023); TSI for a group meeting in 2024 and 2025
+    all_students(2025, 1, red4)
+    for year in (2024, 2025):
+        f.result(year, school(18, 800), "chronic", "WH", RED)
+        f.result(year, school(18, 800), "susp", "WH", ORANGE)
+    # 2018 entry year: CSI on the 2018 Dashboard; ATSI needs the group in 2017 and 2018
+    all_students(2018, 19, {"ela": RED, "math": RED, "grad": RED})
+    for year in (2017, 2018):
+        f.result(year, school(20, 800), "ela", "SWD", RED)
+        f.result(year, school(20, 800), "math", "SWD", ORANGE)
+    f.result(2018, school(21, 800), "ela", "SWD", RED)                        # 2018 only: not ATSI
+    f.result(2018, school(21, 800), "math", "SWD", ORANGE)
+    f.result(2018, school(22, 800), "grad", "ALL", grad=(130, 200, 135, 200))  # 66.3 < 67 (the 2018 threshold)
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +217,10 @@ DA_EXPECTED = [
     (2025, lea(16), False, "", "", "2025: ELA and math do not count for LTEL"),
     (2025, lea(17), True, "1", "LTEL", "2025: LTEL Orange on ELPI (P4) + Red suspension (P6)"),
     (2025, lea(18), False, "", "", "2025: Orange ELPI counts for LTEL only, not EL"),
+    (2017, lea(21), True, "1", "EL", "2017: ELPI Red (P4, EL) + graduation Red (P5)"),
+    (2017, lea(22), False, "", "", "2017: CCI Status only, so CCI is not P8"),
+    (2018, lea(23), True, "3", "", "2018: P5 + local P3 Not Met in 2017 and 2018"),
+    (2018, lea(24), False, "", "", "2018: local P3 Not Met in 2018 only"),
     (2019, lea(19), True, "1", "EL", "2019: ELPI Very Low Status (P4) + Red graduation (P5)"),
     (2019, lea(20), True, "1", "SWD", "2019: Red CCI (P8) + Red chronic (P5)"),
 ]
@@ -293,6 +321,12 @@ ESSA_EXPECTED = [
     (2024, school(8, 800), "General Assistance", "exits CSI Low Graduation Rate", "three-year rate 73.3 >= 68"),
     (2024, school(16, 800), "TSI", "HI", "HI meets the criteria in 2023 and 2024"),
     (2024, school(17, 800), "General Assistance", "", "2024 only: not TSI"),
+    (2025, school(1, 800), "CSI Low Performing", "since 2023", "2025 annual: still all Red"),
+    (2025, school(18, 800), "TSI", "WH", "WH Red + Orange in 2024 and 2025"),
+    (2018, school(19, 800), "CSI Low Performing", "ALL-RED", "2018: all Red (with graduation), Title I"),
+    (2018, school(20, 800), "ATSI", "SWD", "2018: SWD Red + Orange in 2017 and 2018"),
+    (2018, school(21, 800), "General Assistance", "", "2018: SWD in 2018 only"),
+    (2018, school(22, 800), "CSI Low Graduation Rate", "66.3%", "2018: pooled 66.3 < 67"),
 ]
 
 

@@ -23,15 +23,26 @@
      from {{ model }} where report_year = {{ layout_year }})
 {%- endmacro %}
 
+{#- The rows of a mart for the layout year, from the chosen stage. -#}
+{% macro layout_release(model, layout_year) -%}
+    select * from {{ model }}
+    where report_year = {{ layout_year }} and stage = {{ chosen_stage(model, layout_year) }}
+{%- endmacro %}
+
+{#- The arguments of the fields of one kind, e.g. the years of 'assistance_status:2019'. -#}
+{% macro field_arguments(fields, kind) -%}
+    {%- set out = [] -%}
+    {%- for name, field in fields if field.startswith(kind ~ ':') -%}{%- do out.append(field.split(':')[1]) -%}{%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
 {% macro cde_da_list(layout_year) -%}
 {%- set fields = cde_layout_fields('da', layout_year) -%}
-{%- set status_years = [] -%}
-{%- for name, field in fields if field.startswith('assistance_status:') -%}{%- do status_years.append(field.split(':')[1]) -%}{%- endfor -%}
+{%- set status_years = field_arguments(fields, 'assistance_status') -%}
 -- {{ layout_year }} LCFF District/COE eligibility file layout (CDE assistancestatus{{ (layout_year | string)[2:] }}.xlsx)
 with lea as (
-    select * from {{ ref('fct_da_eligibility') }}
-    where report_year = {{ layout_year }} and lea_type in ('district', 'coe')
-      and stage = {{ chosen_stage(ref('fct_da_eligibility'), layout_year) }}
+    select * from ({{ layout_release(ref('fct_da_eligibility'), layout_year) }})
+    where lea_type in ('district', 'coe')
 ),
 
 group_codes as (
@@ -75,13 +86,10 @@ order by lea.cds
 
 {% macro cde_essa_list(layout_year) -%}
 {%- set fields = cde_layout_fields('essa', layout_year) -%}
-{%- set status_years = [] -%}
-{%- for name, field in fields if field.startswith('essa_status:') -%}{%- do status_years.append(field.split(':')[1]) -%}{%- endfor -%}
+{%- set status_years = field_arguments(fields, 'essa_status') -%}
 -- {{ layout_year }} ESSA assistance status file layout (CDE essaassistance{{ (layout_year | string)[2:] }}.xlsx)
 with school as (
-    select * from {{ ref('fct_essa_school_determinations') }}
-    where report_year = {{ layout_year }}
-      and stage = {{ chosen_stage(ref('fct_essa_school_determinations'), layout_year) }}
+    {{ layout_release(ref('fct_essa_school_determinations'), layout_year) }}
 ),
 
 coded as (   -- every loaded public determination in CDE's codes; 2020 and 2021 carry 2019 (no Dashboards)
