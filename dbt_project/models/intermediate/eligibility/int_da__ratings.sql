@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_releases_and_later() }}"
+    )
+}}
 -- Every result the DA rules can look at: one row per LEA (district, county office, or from the year charters are
 -- evaluated, charter school), DA student group and indicator, with the rating the year's criteria use for that
 -- indicator (the colour, or the status level in the Status-only variants), 1 = worst. Charter schools are judged in
@@ -19,7 +26,8 @@ leas as (
         e.entity_type = 'district' or y.charters_evaluated as is_lea_evaluated
     from {{ ref('dim_entity') }} as e
     join lea_years as y using (report_year)
-    where e.entity_type = 'district' or (e.entity_type = 'school' and coalesce(e.is_charter, false))
+    where (e.entity_type = 'district' or (e.entity_type = 'school' and coalesce(e.is_charter, false)))
+      and {{ release_and_later_predicate('e.report_year') }}
 ),
 
 measures as (

@@ -1,8 +1,19 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_releases_and_later() }}"
+    )
+}}
 -- The CSI Low Performing criteria each school's All Students group and each ATSI group meets, per release
 -- (seeds/eligibility/essa_criteria.csv, macros/eligibility.sql).
-with met as (
-    {{ essa_criteria_met(ref('int_essa__group_results'), ['stage', 'release_key', 'cds', 'student_group']) }}
+with results as (
+    select * from {{ ref('int_essa__group_results') }} where {{ release_and_later_predicate('report_year') }}
+),
+
+met as (
+    {{ essa_criteria_met('results', ['stage', 'release_key', 'cds', 'student_group']) }}
 )
 
 select
@@ -10,6 +21,6 @@ select
     g.n_third, g.ratings, g.worst_indicators, g.second_indicators, g.third_indicators,
     list_sort(list(m.criterion_id) filter (where m.criterion_id is not null)) as criteria_met,
     count(m.criterion_id) > 0 as meets_criteria
-from {{ ref('int_essa__group_results') }} as g
+from results as g
 left join met as m using (stage, release_key, cds, student_group)
 group by all

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_releases_and_later() }}"
+    )
+}}
 -- One row per (report_year, stage, cds, student_group, priority_area): whether the group met the criteria of the
 -- LCFF priority area, by a state indicator (seeds/eligibility/da_state_criteria.csv) or by the LEA's local
 -- indicator Not Met for Two or More Years (which counts for every group: dashboard_methodology.md §3).
@@ -5,6 +13,7 @@ with lea_groups as (
     select distinct report_year, stage, release_key, cds, lea_name, county_name, lea_type, is_lea_evaluated,
            student_group
     from {{ ref('int_da__ratings') }}
+    where {{ release_and_later_predicate('report_year') }}
 ),
 
 applicable as (   -- priority areas with a rule in the year (state criteria or local indicators)
@@ -36,6 +45,7 @@ state as (
         array_to_string(list_sort(list(evidence)), '; ') as evidence_seen,
         array_to_string(list_sort(list_distinct(list(rule_variant))), ', ') as rule_variants
     from {{ ref('int_da__group_criteria') }}
+    where {{ release_and_later_predicate('report_year') }}
     group by all
 ),
 
