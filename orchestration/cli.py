@@ -139,6 +139,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         hint = " Run `cadash generate` first." if not config.raw_dir.exists() else ""
         print(f"error: {exc}.{hint}", file=sys.stderr)
         return EXIT_USAGE
+    if args.full_refresh and args.release:
+        print("error: --full-refresh rebuilds the incremental marts from scratch with every release; it cannot be "
+              "combined with --release (that would leave only the named releases)", file=sys.stderr)
+        return EXIT_USAGE
     missing = [r.key for r in wanted if r not in found]
     if missing:
         print(f"error: no files under {config.raw_dir} for release(s): {', '.join(missing)}", file=sys.stderr)

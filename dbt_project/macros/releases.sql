@@ -20,24 +20,26 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- For the eligibility models: a year's determinations read earlier years (previous Dashboard, entry year of the
-    ESSA cycle, the previous local-indicator file), so rebuilding a release must also rebuild every release of a
-    later report year. Selects the releases whose report year is at or after the earliest selected one. -#}
-{% macro release_and_later_predicate(report_year_expr) -%}
+{#- For the eligibility models. A year's determinations read the public releases of earlier years (previous
+    Dashboard, entry year of the ESSA cycle, previous local-indicator file), never a preview. So rebuilding a
+    preview release touches only itself, and rebuilding a public release also touches every release of a later
+    report year. Selects those releases. -#}
+{% macro release_and_later_predicate(report_year_expr, release_key_expr="release_key") -%}
     {%- set releases = var('releases', none) -%}
     {%- if releases is none -%}
         true
     {%- elif releases | length == 0 -%}
         false
     {%- else -%}
-        {%- set years = [] -%}
-        {%- for r in releases -%}{%- do years.append(r.split('-')[0] | int) -%}{%- endfor -%}
-        {{ report_year_expr }} >= {{ years | min }}
+        {%- set public_years = [] -%}
+        {%- for r in releases if r.endswith('-public') -%}{%- do public_years.append(r.split('-')[0] | int) -%}{%- endfor -%}
+        ({{ release_predicate(release_key_expr) }}
+         {%- if public_years %} or {{ report_year_expr }} > {{ public_years | min }}{% endif %})
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_releases_and_later(report_year_expr="report_year") -%}
+{% macro delete_releases_and_later(report_year_expr="report_year", release_key_expr="release_key") -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ release_and_later_predicate(report_year_expr) }}
+        delete from {{ this }} where {{ release_and_later_predicate(report_year_expr, release_key_expr) }}
     {%- endif -%}
 {%- endmacro %}

@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_releases_and_later() }}"
+    )
+}}
 -- One-level-changed scenarios for the DA near misses: for an LEA not eligible, each rating of a group that already
 -- meets one state priority area (or, with a local indicator Not Met 2+ years, none) made one level worse; for an
 -- eligible LEA whose eligibility rests on a single group meeting exactly two priority areas (Method 1 only), each
@@ -8,12 +15,14 @@ with lea as (
     select release_key, cds, is_eligible, is_method_2_met, qualifying_student_group_count,
            local_priorities_not_met_two_years
     from {{ ref('fct_da_eligibility') }}
+    where {{ release_and_later_predicate('report_year') }}
 ),
 
 group_counts as (
     select release_key, cds, student_group,
            count(*) filter (where is_met_by_state_indicator) as state_priority_count
     from {{ ref('fct_da_student_group_priorities') }}
+    where {{ release_and_later_predicate('report_year') }}
     group by all
 ),
 

@@ -27,7 +27,7 @@ leas as (
     from {{ ref('dim_entity') }} as e
     join lea_years as y using (report_year)
     where (e.entity_type = 'district' or (e.entity_type = 'school' and coalesce(e.is_charter, false)))
-      and {{ release_and_later_predicate('e.report_year') }}
+      and {{ release_and_later_predicate('e.report_year', 'e.release_key') }}
 ),
 
 measures as (

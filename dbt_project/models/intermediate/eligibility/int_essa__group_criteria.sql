@@ -18,7 +18,7 @@ met as (
 
 select
     g.report_year, g.stage, g.release_key, g.cds, g.student_group, g.measure, g.n_rated, g.n_worst, g.n_second,
-    g.n_third, g.ratings, g.worst_indicators, g.second_indicators, g.third_indicators,
+    g.n_third, g.level_1_mask, g.level_2_mask, g.level_3_mask, g.level_4_mask, g.level_5_mask,
     list_sort(list(m.criterion_id) filter (where m.criterion_id is not null)) as criteria_met,
     count(m.criterion_id) > 0 as meets_criteria
 from results as g

@@ -8,7 +8,8 @@
 }}
 -- Per school and release, for All Students and each ATSI student group: how many ESSA indicators are rated (colour,
 -- or Status level in the Status-only variant, per seeds/eligibility/essa_criteria.csv) and how many are at the
--- worst and second-worst level, with the indicators as evidence. Only rated results (unrated ones count for nothing).
+-- worst, second and third level, and per level a bit mask of the indicators there (macros/eligibility.sql). Only
+-- rated results (unrated ones count for nothing).
 with measures as (
     select distinct r.report_year, c.measure
     from {{ ref('report_years') }} as r
@@ -23,7 +24,7 @@ rated_rows as (
     join measures as m on m.report_year = f.report_year
     join {{ ref('essa_indicators') }} as i
         on i.indicator = f.indicator and f.report_year between i.first_year and i.last_year
-    where f.entity_type = 'school' and {{ release_and_later_predicate('f.report_year') }}
+    where f.entity_type = 'school' and {{ release_and_later_predicate('f.report_year', 'f.release_key') }}
       and case m.measure when 'color' then f.color between 1 and 5 else f.status_level between 1 and 5 end
       and (f.student_group = 'ALL' or f.student_group in (
             select student_group from {{ ref('eligibility_student_groups') }} as g
@@ -41,11 +42,7 @@ rated as (   -- ELPI is reported for English learners: where a school has no ALL
                       and a.indicator = 'elpi' and a.student_group = 'ALL')
 ),
 
-labels as (   -- "ELA Red", "Suspension Rate Very High": one small lookup instead of a join per result row
-    select i.indicator, l.measure, l.rating, i.short_name || ' ' || l.label as rating_text
-    from {{ ref('indicators') }} as i
-    join {{ ref('level_labels') }} as l on l.better_direction in ('*', i.better_direction)
-)
+bits as {{ indicator_bits() }}
 
 select
     r.report_year, r.stage, r.release_key, r.cds, r.student_group, any_value(r.measure) as measure,
@@ -53,11 +50,9 @@ select
     count(*) filter (where r.rating = 1) as n_worst,
     count(*) filter (where r.rating = 2) as n_second,
     count(*) filter (where r.rating = 3) as n_third,
-    -- sorted after aggregating: ordered aggregates buffer every group and do not spill (out of memory at scale 1)
-    array_to_string(list_sort(list(l.rating_text)), ', ') as ratings,
-    list_sort(list(r.indicator) filter (where r.rating = 1)) as worst_indicators,
-    list_sort(list(r.indicator) filter (where r.rating = 2)) as second_indicators,
-    list_sort(list(r.indicator) filter (where r.rating = 3)) as third_indicators
+    {%- for level in range(1, 6) %}
+    coalesce(bit_or(1 << b.bit) filter (where r.rating = {{ level }}), 0) as level_{{ level }}_mask{{ "," if not loop.last }}
+    {%- endfor %}
 from rated as r
-left join labels as l on l.indicator = r.indicator and l.measure = r.measure and l.rating = r.rating
+join bits as b on b.indicator = r.indicator
 group by r.report_year, r.stage, r.release_key, r.cds, r.student_group

@@ -9,30 +9,36 @@
 -- One row per (report_year, stage, cds, student_group, priority_area): whether the group met the criteria of the
 -- LCFF priority area, by a state indicator (seeds/eligibility/da_state_criteria.csv) or by the LEA's local
 -- indicator Not Met for Two or More Years (which counts for every group: dashboard_methodology.md §3).
-with lea_groups as (
-    select distinct report_year, stage, release_key, cds, lea_name, county_name, lea_type, is_lea_evaluated,
-           student_group
+with lea_groups as (   -- grouped on the keys only: the names ride along (a hash on every column cost memory)
+    select report_year, stage, release_key, cds, student_group, any_value(lea_name) as lea_name,
+           any_value(county_name) as county_name, any_value(lea_type) as lea_type,
+           any_value(is_lea_evaluated) as is_lea_evaluated
     from {{ ref('int_da__ratings') }}
     where {{ release_and_later_predicate('report_year') }}
+    group by report_year, stage, release_key, cds, student_group
 ),
 
-applicable as (   -- priority areas with a rule in the year (state criteria or local indicators)
-    select distinct r.report_year, c.priority_area, 'state' as kind
-    from {{ ref('report_years') }} as r
-    join {{ ref('da_state_criteria') }} as c on r.report_year between c.first_year and c.last_year
-    union
-    select distinct r.report_year, c.priority_area, 'local'
-    from {{ ref('report_years') }} as r
-    join {{ ref('da_local_criteria') }} as c on r.report_year between c.first_year and c.last_year
+applicable as (   -- per year, the priority areas with a rule (state criteria or local indicators): a few dozen rows
+    select report_year, priority_area, bool_or(kind = 'state') as has_state_rule,
+           bool_or(kind = 'local') as has_local_rule
+    from (
+        select r.report_year, c.priority_area, 'state' as kind
+        from {{ ref('report_years') }} as r
+        join {{ ref('da_state_criteria') }} as c on r.report_year between c.first_year and c.last_year
+        union all
+        select r.report_year, c.priority_area, 'local'
+        from {{ ref('report_years') }} as r
+        join {{ ref('da_local_criteria') }} as c on r.report_year between c.first_year and c.last_year
+    )
+    group by all
 ),
 
 priority_rows as (
-    select g.*, a.priority_area, bool_or(a.kind = 'state') as has_state_rule, bool_or(a.kind = 'local') as has_local_rule
+    select g.*, a.priority_area, a.has_state_rule, a.has_local_rule
     from lea_groups as g
     join applicable as a on a.report_year = g.report_year
     join {{ ref('da_priority_areas') }} as p on p.priority_area = a.priority_area
     where not p.is_coe_only or g.lea_type = 'coe'
-    group by all
 ),
 
 state as (

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_releases_and_later() }}"
+    )
+}}
 -- Who is at the edge on preview day: one row per LEA or school, student group and one-level change of one
 -- indicator (or, for ESSA, one of the indicators at a level) that would flip the determination. Not identified:
 -- one level worse would identify; identified: one level better would end the identification.
@@ -8,6 +16,7 @@ with da_lea as (
     select e.*, y.methods, y.charter_consecutive_years
     from {{ ref('fct_da_eligibility') }} as e
     join {{ ref('da_year_rules') }} as y on e.report_year between y.first_year and y.last_year
+    where {{ release_and_later_predicate('e.report_year', 'e.release_key') }}
 ),
 
 da as (
@@ -47,6 +56,7 @@ essa_schools as (
     from {{ ref('fct_essa_school_determinations') }} as d
     join {{ ref('essa_year_rules') }} as y using (report_year)
     join {{ ref('report_years') }} as r using (report_year)
+    where {{ release_and_later_predicate('d.report_year', 'd.release_key') }}
 ),
 
 essa_groups as (
@@ -56,12 +66,12 @@ essa_groups as (
     left join {{ ref('int_essa__group_criteria') }} as prev
         on prev.report_year = y.previous_report_year and prev.stage = 'public'
         and prev.cds = g.cds and prev.student_group = g.student_group
+    where {{ release_and_later_predicate('g.report_year', 'g.release_key') }}
 ),
 
 essa_scenarios as (   -- one indicator moved one level, as counts
     select g.*, s.direction, s.level_from, s.level_to,
-           case s.level_from when 1 then g.worst_indicators when 2 then g.second_indicators else g.third_indicators end
-               as indicators_at_level,
+           {{ level_mask('g', 's.level_from') }} as mask_at_level,
            g.n_worst + s.d_worst as s_worst, g.n_second + s.d_second as s_second
     from essa_groups as g
     join (values ('worse', 2, 1, 1, -1), ('worse', 3, 2, 0, 1), ('better', 1, 2, -1, 1), ('better', 2, 3, 0, -1))
@@ -85,8 +95,7 @@ essa as (
         'essa' as program, d.report_year, d.stage, d.release_key, d.cds, d.school_name as entity_name, d.county_name,
         d.is_identified, d.assistance_status as current_status,
         s.student_group,
-        (select string_agg(i.short_name, ' or ' order by i.short_name) from {{ ref('indicators') }} as i
-         where list_contains(s.indicators_at_level, i.indicator)) as indicator,
+        {{ indicators_in_mask('s.mask_at_level') }} as indicator,
         s.direction,
         coalesce(lf.label, 'level ' || s.level_from) || ' to ' || coalesce(lt.label, 'level ' || s.level_to) as change,
         case
@@ -96,7 +105,7 @@ essa as (
             when d.determination_kind = 'annual' and d.assistance_status <> 'TSI' then 'exits ' || d.assistance_status
             else 'not ' || d.assistance_status
         end as outcome_if_changed,
-        s.ratings as evidence_if_changed,
+        {{ essa_ratings_text('s') }} as evidence_if_changed,
         null::integer as priority_areas_if_changed
     from essa_scenarios as s
     join essa_schools as d using (release_key, cds)

@@ -18,7 +18,8 @@ with schools as (
 ),
 
 groups as (   -- each ATSI group with whether it also met a criterion on the previous Dashboard (public)
-    select cur.release_key, cur.cds, cur.student_group, cur.meets_criteria, cur.criteria_met, cur.ratings,
+    select cur.release_key, cur.cds, cur.student_group, cur.meets_criteria, cur.criteria_met,
+           case when cur.meets_criteria then {{ essa_ratings_text('cur') }} end as ratings,
            prev.meets_criteria as previous_meets_criteria
     from {{ ref('int_essa__group_criteria') }} as cur
     join {{ ref('report_years') }} as y using (report_year)
@@ -69,7 +70,7 @@ judged as (   -- what this release's own results say
         t.is_title_i,
         a.meets_criteria as all_students_meets_criteria,
         a.criteria_met as all_students_criteria,
-        a.ratings as all_students_ratings,
+        {{ essa_ratings_text('a') }} as all_students_ratings,
         g.two_year_rate, g.three_year_rate, g.threshold as graduation_threshold,
         g.exit_threshold as graduation_exit_threshold, g.averaging as graduation_averaging, coalesce(g.has_required_cohorts, false) as has_required_cohorts,
         coalesce(a.meets_criteria, false) and coalesce(t.is_title_i, false) as is_csi_low_performing_by_criteria,
