@@ -20,6 +20,13 @@ EXPECTED_ASSETS = {
     "marts/dim_release", "reference/student_groups", "reference/indicators",
     "intermediate/int_indicator_results__levels_computed", "marts/fct_level_reconciliation",
     "marts/fct_level_disagreements", "reference/status_cut_points", "reference/color_grids",
+    # issue 6: the determinations, their reference input and rule seeds
+    "raw/title_i_status", "staging/stg_reference__title_i_status", "marts/fct_da_student_group_priorities",
+    "marts/fct_da_eligibility", "marts/fct_essa_school_determinations", "marts/fct_eligibility_near_misses",
+    "intermediate/int_da__ratings", "intermediate/int_essa__group_criteria",
+    *(f"marts/cde_assistancestatus{y}" for y in (19, 22, 23, 24, 25)),
+    *(f"marts/cde_essaassistance{y}" for y in (22, 23, 24, 25)),
+    "reference/da_state_criteria", "reference/essa_criteria", "reference/cde_list_layouts",
 }
 
 
@@ -63,6 +70,9 @@ def test_sources_are_the_ingest_assets(defs):
     assert dg.AssetKey(["raw", "grad"]) in fct_parents
     assert graph.get(dg.AssetKey(["raw", "grad"])).group_name == "ingest"
     assert graph.get(dg.AssetKey(["marts", "fct_indicator_results"])).group_name == "marts"
+    assert graph.get(dg.AssetKey(["raw", "title_i_status"])).group_name == "ingest"
+    for key in (["marts", "fct_da_eligibility"], ["intermediate", "int_da__ratings"], ["marts", "cde_essaassistance24"]):
+        assert graph.get(dg.AssetKey(key)).group_name == "eligibility"
 
 
 @pytest.mark.slow

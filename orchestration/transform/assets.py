@@ -20,10 +20,10 @@ class DashboardTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         fqn = dbt_resource_props.get("fqn", [])
+        if "eligibility" in fqn:  # the determinations and their intermediate steps
+            return "eligibility"
         if "staging" in fqn or "intermediate" in fqn:
             return "staging"
-        if "eligibility" in fqn:
-            return "eligibility"
         return "marts"
 
 
