@@ -25,17 +25,12 @@
     preview release touches only itself, and rebuilding a public release also touches every release of a later
     report year. Selects those releases. -#}
 {% macro release_and_later_predicate(report_year_expr, release_key_expr="release_key") -%}
-    {%- set releases = var('releases', none) -%}
-    {%- if releases is none -%}
-        true
-    {%- elif releases | length == 0 -%}
-        false
-    {%- else -%}
-        {%- set public_years = [] -%}
-        {%- for r in releases if r.endswith('-public') -%}{%- do public_years.append(r.split('-')[0] | int) -%}{%- endfor -%}
-        ({{ release_predicate(release_key_expr) }}
-         {%- if public_years %} or {{ report_year_expr }} > {{ public_years | min }}{% endif %})
-    {%- endif -%}
+    {%- set public_years = [] -%}
+    {%- for r in (var('releases', none) or []) if r.endswith('-public') -%}
+        {%- do public_years.append(r.split('-')[0] | int) -%}
+    {%- endfor -%}
+    ({{ release_predicate(release_key_expr) }}
+     {%- if public_years %} or {{ report_year_expr }} > {{ public_years | min }}{% endif %})
 {%- endmacro %}
 
 {% macro delete_releases_and_later(report_year_expr="report_year", release_key_expr="release_key") -%}
