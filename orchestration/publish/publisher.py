@@ -1,0 +1,191 @@
+"""Atomic publication of one release for BI readers: Parquet per published mart, a DuckDB snapshot holding the same
+tables, and manifest.json (row counts, sha256 of every file, code and dependency versions, build time).
+
+Layout under the publish dir:
+
+    .versions/<release>-<build id>/   one complete publication (files written into a staging dir first)
+    <release>   -> .versions/...      a symlink, switched atomically (rename of a new link over the old one)
+    latest      -> <newest public release>
+
+A reader that opens `published/<release>/…` sees either the previous publication or the new one, never a mix; a
+failure anywhere before the switch leaves the previous publication byte for byte as it was (the staging dir is
+removed). The snapshot holds tables only: DuckDB views remember the catalog name of the file they were made in, so a
+copied or renamed file would break them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import duckdb
+
+from orchestration.releases.discovery import Release
+
+# (schema.table, how the release's rows are selected): 'release' = release_key column, 'all' = reference tables
+PUBLISHED_MARTS: tuple[tuple[str, str], ...] = (
+    ("marts.fct_indicator_results", "release"),
+    ("marts.dim_entity", "release"),
+    ("marts.dim_release", "release"),
+    ("marts.dim_student_group", "all"),
+    ("marts.dim_indicator", "all"),
+    ("marts.fct_level_reconciliation", "release"),
+    ("marts.fct_da_student_group_priorities", "release"),
+    ("marts.fct_da_eligibility", "release"),
+    ("marts.fct_essa_school_determinations", "release"),
+    ("marts.fct_eligibility_near_misses", "release"),
+)
+DEPENDENCIES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great_expectations", "pandas")
+VERSIONS_DIR = ".versions"
+LATEST = "latest"
+
+
+class PublishError(RuntimeError):
+    """Publication failed; the previous publication is unchanged."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    release: str
+    path: Path              # the version directory the release link now points to
+    manifest: dict
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def code_version(repo: Path) -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return out + ("+uncommitted changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+
+
+def _dependency_versions() -> dict[str, str]:
+    versions = {}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {f"{s}.{t}" for s, t in con.execute(
+        "select table_schema, table_name from information_schema.tables where table_catalog = 'warehouse'"
+    ).fetchall()}
+
+
+def _switch_link(link: Path, target: str) -> None:
+    """Point `link` at `target` atomically: make a new link beside it and rename it over the old one."""
+    temporary = link.with_name(f".{link.name}.{uuid.uuid4().hex}.link")
+    os.symlink(target, temporary)
+    os.replace(temporary, link)
+
+
+def _newest_public(publish_dir: Path) -> str | None:
+    releases = [Release.parse(p.name) for p in publish_dir.iterdir()
+                if p.is_symlink() and p.name.endswith("-public")]
+    return max(releases, key=lambda r: r.sort_key()).key if releases else None
+
+
+def publish_release(warehouse: Path, publish_dir: Path, release: str, repo: Path,
+                    log=print) -> Publication:
+    """Write the release's published marts to a staging directory, then switch `publish_dir/<release>` to it."""
+    Release.parse(release)  # a malformed key is an error before anything is written
+    publish_dir = publish_dir.resolve()
+    staging = publish_dir / f".staging-{release}-{uuid.uuid4().hex[:12]}"
+    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    version_dir = publish_dir / VERSIONS_DIR / f"{release}-{build_id}"
+    try:
+        (publish_dir / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+        manifest = _write_publication(warehouse, staging, release, repo, log)
+        os.rename(staging, version_dir)
+    except (OSError, duckdb.Error, PublishError) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PublishError(f"publishing {release} to {publish_dir} failed, the previous publication is unchanged: "
+                           f"{exc}") from exc
+    link = publish_dir / release
+    previous = os.readlink(link) if link.is_symlink() else None
+    try:
+        _switch_link(link, os.path.relpath(version_dir, publish_dir))
+        newest = _newest_public(publish_dir)
+        if newest is not None:
+            _switch_link(publish_dir / LATEST, newest)
+    except OSError as exc:
+        shutil.rmtree(version_dir, ignore_errors=True)
+        raise PublishError(f"switching {link} to the new publication failed, the previous one is unchanged: "
+                           f"{exc}") from exc
+    if previous is not None and previous != os.path.relpath(version_dir, publish_dir):
+        shutil.rmtree(publish_dir / previous, ignore_errors=True)  # readers with open files keep them (POSIX)
+    log(f"published {release}: {version_dir}")
+    return Publication(release, version_dir, manifest)
+
+
+def _write_publication(warehouse: Path, out: Path, release: str, repo: Path, log) -> dict:
+    files = []
+    snapshot = out / "snapshot.duckdb"
+    # an in-memory session attaches the warehouse read-only and the new snapshot read-write (a read-only
+    # connection could not create the snapshot)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        present = _existing_tables(con)
+        missing = [t for t, _ in PUBLISHED_MARTS if t not in present]
+        if missing:
+            raise PublishError(f"the warehouse {warehouse} has no {', '.join(missing)}: build it first")
+        released = con.execute("select count(*) from warehouse.marts.dim_release where release_key = ?",
+                               [release]).fetchall()
+        if released[0][0] == 0:
+            raise PublishError(f"release {release} is not in {warehouse}")
+        con.execute(f"attach '{snapshot}' as snapshot")
+        con.execute("create schema snapshot.marts")
+        for table, scope in PUBLISHED_MARTS:
+            name = table.split(".")[1]
+            where = "where release_key = $release" if scope == "release" else ""
+            select = f"select * from warehouse.{table} {where}"
+            params = {"release": release} if scope == "release" else {}
+            parquet = out / f"{name}.parquet"
+            con.execute(f"copy ({select}) to '{parquet}' (format parquet, compression zstd)", params)
+            con.execute(f"create table snapshot.marts.{name} as {select}", params)
+            count = con.execute(f"select count(*) from snapshot.marts.{name}").fetchall()[0][0]
+            files.append({"table": table, "file": parquet.name, "rows": count, "bytes": parquet.stat().st_size,
+                          "sha256": _sha256(parquet)})
+            log(f"  {release}: {table} -> {parquet.name} ({count:,} rows)")
+        con.execute("detach snapshot")
+    finally:
+        con.close()
+    manifest = {
+        "release": release,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "warehouse": str(warehouse),
+        "code_version": code_version(repo),
+        "dependencies": _dependency_versions(),
+        "files": files,
+        "snapshot": {"file": snapshot.name, "bytes": snapshot.stat().st_size, "sha256": _sha256(snapshot),
+                     "tables": [t for t, _ in PUBLISHED_MARTS]},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    for path in out.iterdir():  # on disk before the switch makes it visible
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+    return manifest
