@@ -165,8 +165,9 @@ def _write_publication(warehouse: Path, out: Path, release: str, repo: Path, log
             select = f"select * from warehouse.{table} {where}"
             params = {"release": release} if scope == "release" else {}
             parquet = out / f"{name}.parquet"
-            con.execute(f"copy ({select}) to '{parquet}' (format parquet, compression zstd)", params)
+            # the warehouse is read once per table: the snapshot table, then the Parquet file from it
             con.execute(f"create table snapshot.marts.{name} as {select}", params)
+            con.execute(f"copy snapshot.marts.{name} to '{parquet}' (format parquet, compression zstd)")
             count = con.execute(f"select count(*) from snapshot.marts.{name}").fetchall()[0][0]
             files.append({"table": table, "file": parquet.name, "rows": count, "bytes": parquet.stat().st_size,
                           "sha256": _sha256(parquet)})
