@@ -3,8 +3,6 @@
 No `from __future__ import annotations` here: Dagster checks the context annotation at definition time."""
 
 
-import ctypes
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -40,15 +38,6 @@ RAW_SPECS = [
 ]
 
 
-def _release_freed_memory() -> None:
-    """Hand the heap DuckDB freed during the load back to the OS: glibc keeps it otherwise, and this process
-    would hold it while dbt runs beside it (the benchmark counts the whole process tree). No-op without glibc."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 @dg.multi_asset(
     specs=RAW_SPECS,
     partitions_def=RELEASES,
@@ -74,7 +63,6 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
             for load in loads:
                 per_stem[load.stem][key] = per_stem[load.stem].get(key, 0) + load.rows
                 files[load.stem].append(f"{key}/{load.file_name} sha256:{load.sha256[:12]} ({load.encoding})")
-    _release_freed_memory()
     for stem in STEM_INDICATOR:
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(["raw", stem]),
