@@ -11,23 +11,9 @@
 -- indicator (the colour, or the status level in the Status-only variants), 1 = worst. Charter schools are judged in
 -- every year (is_lea_evaluated false before charters are evaluated), because a charter's eligibility needs the
 -- previous Dashboard year's criteria too.
-with lea_years as (
-    select r.report_year, y.charters_evaluated, y.charter_consecutive_years, y.methods, y.status_label_scheme
-    from {{ ref('report_years') }} as r
-    join {{ ref('da_year_rules') }} as y on r.report_year between y.first_year and y.last_year
-),
-
-leas as (
-    select
-        e.report_year, e.stage, e.release_key, e.cds, e.entity_name as lea_name, e.county_name,
-        case when e.entity_type = 'school' then 'charter'
-             when coalesce(e.is_coe, false) then 'coe'
-             else 'district' end as lea_type,
-        e.entity_type = 'district' or y.charters_evaluated as is_lea_evaluated
-    from {{ ref('dim_entity') }} as e
-    join lea_years as y using (report_year)
-    where (e.entity_type = 'district' or (e.entity_type = 'school' and coalesce(e.is_charter, false)))
-      and {{ release_and_later_predicate('e.report_year', 'e.release_key') }}
+with leas as (
+    select * from {{ ref('int_da__leas') }}
+    where {{ release_and_later_predicate('report_year') }}
 ),
 
 measures as (

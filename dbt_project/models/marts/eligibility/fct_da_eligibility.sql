@@ -8,14 +8,7 @@
 -- Charter schools are eligible only when they meet the criteria in the previous Dashboard year too (judged even in
 -- years before charters were evaluated; only evaluated LEAs get a row).
 with leas as (
-    select e.report_year, e.stage, e.release_key, e.cds, e.entity_name as lea_name, e.county_name,
-           case when e.entity_type = 'school' then 'charter' when coalesce(e.is_coe, false) then 'coe'
-                else 'district' end as lea_type,
-           e.entity_type = 'district' or y.charters_evaluated as is_lea_evaluated,
-           y.methods, y.charter_consecutive_years, y.status_label_scheme
-    from {{ ref('dim_entity') }} as e
-    join {{ ref('da_year_rules') }} as y on e.report_year between y.first_year and y.last_year
-    where e.entity_type = 'district' or (e.entity_type = 'school' and coalesce(e.is_charter, false))
+    select * from {{ ref('int_da__leas') }}
 ),
 
 group_state as (
@@ -80,7 +73,9 @@ methods as (
 ),
 
 meets as (
-    select *, m1 or m2 or m3_any as meets_criteria, m3_any and not m1 and not m2 as m3
+    select *, m1 or m2 or m3_any as meets_criteria, m3_any and not m1 and not m2 as m3,
+           list_filter([case when m1 then '1' end, case when m2 then '2' end,
+                        case when m3_any and not m1 and not m2 then '3' end], m -> m is not null) as methods_met_list
     from methods
 ),
 
@@ -131,8 +126,7 @@ select
     cur.m2 as is_method_2_met,
     cur.m3 as is_method_3_met,
     null::boolean as is_method_4_met,
-    array_to_string(list_filter([case when cur.m1 then '1' end, case when cur.m2 then '2' end,
-                                 case when cur.m3 then '3' end], m -> m is not null), ',') as methods_met,
+    array_to_string(cur.methods_met_list, ',') as methods_met,
     array_to_string(cur.qualifying_groups, ',') as qualifying_student_groups,
     cur.qualifying_group_count as qualifying_student_group_count,
     coalesce(array_to_string(cur.local_priorities, ','), '') as local_priorities_not_met_two_years,
@@ -150,8 +144,7 @@ select
     end as transition,
     case
         when cur.is_eligible then
-            'Eligible (Method ' || array_to_string(list_filter([case when cur.m1 then '1' end, case when cur.m2 then '2' end,
-                                 case when cur.m3 then '3' end], m -> m is not null), ', ') || '): '
+            'Eligible (Method ' || array_to_string(cur.methods_met_list, ', ') || '): '
             || concat_ws('; ',
                    cur.qualifying_evidence,
                    case when cur.m2 or cur.m3 then 'local indicators Not Met for two or more years in priority area(s) '
