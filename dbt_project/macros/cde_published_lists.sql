@@ -105,14 +105,14 @@ enrollment as (
     select cds, max(total_enrollment) as total_enrollment
     from {{ ref('stg_dashboard__censusenrollrates') }}
     where report_year = {{ layout_year }} and student_group = 'ALL'
-      and stage = {{ chosen_stage(ref('fct_essa_school_determinations'), layout_year) }}
+      and stage in (select stage from school)   -- the stage the list shows, chosen once in `school`
     group by cds
 ),
 
 colors as (
     select distinct cds from {{ ref('fct_indicator_results') }}
     where report_year = {{ layout_year }} and entity_type = 'school' and color between 1 and 5
-      and stage = {{ chosen_stage(ref('fct_essa_school_determinations'), layout_year) }}
+      and stage in (select stage from school)
 )
 
 select
