@@ -1,18 +1,22 @@
 """`cadash`: the command-line entry point.
 
-    cadash build [--raw-dir DIR] [--warehouse PATH] [--release 2018-public ...] [--full-refresh]
+    cadash build [--raw-dir DIR] [--warehouse PATH] [--publish-dir DIR] [--release 2018-public ...] [--full-refresh]
     cadash generate [--out DIR] [--seed N] [--scale F] [--years 2018,2019] [--stems grad,susp] [--if-missing]
     cadash bench [--scales 1,2,4] [--work DIR] [--seed N]
     cadash releases [--raw-dir DIR]
 
 `build` materializes the same Dagster definitions the UI uses, in-process, one run per block of neighbouring
-releases (so dbt runs once per block), prints progress per release and step, and ends with a summary. It exits
-non-zero on any failure, with the file, line and column when the input is at fault.
+releases (so dbt runs once per block): ingest behind the raw suites, dbt build, the mart suites and the
+reconciliation check, then publication. It prints progress per release and step and ends with a summary. It exits
+non-zero on any failure (with the file, line and column when the input is at fault, or the failed expectations and
+sample rows), and when a run ends without publishing its releases. One build at a time per warehouse (a lock).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -33,6 +37,8 @@ def _apply_overrides(args: argparse.Namespace) -> app_settings.Settings:
         os.environ[app_settings.ENV_RAW_DIR] = str(Path(args.raw_dir).resolve())
     if getattr(args, "warehouse", None):
         os.environ[app_settings.ENV_WAREHOUSE] = str(Path(args.warehouse).resolve())
+    if getattr(args, "publish_dir", None):
+        os.environ[app_settings.ENV_PUBLISH_DIR] = str(Path(args.publish_dir).resolve())
     config = app_settings.load()
     app_settings.export(config)
     return config
@@ -61,7 +67,56 @@ def _explain_failure(result) -> list[str]:
     for check in result.get_asset_check_evaluations():
         if not check.passed:
             reasons.append(f"check failed: {check.asset_key.to_user_string()} / {check.check_name}")
+            failures = check.metadata.get("failures")
+            for failure in (failures.value if failures is not None else [])[:5]:
+                where = f"[{failure['release']}] " if failure.get("release") else ""
+                column = f" ({failure['column']})" if failure.get("column") else ""
+                reasons.append(f"    {where}{failure['frame']}: {failure['expectation']}{column}, "
+                               f"{failure.get('unexpected_count') or 'n/a'} unexpected, e.g. {failure['sample'][:2]}"
+                               + (f" -- {failure['why']}" if failure.get("why") else ""))
     return reasons
+
+
+def _published(result) -> set[str]:
+    """The releases the run's publish step materialized (a skipped step publishes nothing)."""
+    from orchestration.publish.assets import PUBLISHED_RELEASE
+
+    keys: set[str] = set()
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == PUBLISHED_RELEASE:
+            releases = event.materialization.metadata.get("releases")
+            keys.update(releases.value if releases is not None else [])
+    return keys
+
+
+@contextlib.contextmanager
+def build_lock(warehouse: Path):
+    """One build at a time per warehouse: an exclusive lock on <warehouse>.lock, released when the process ends
+    (also when it is killed, so a kill -9 leaves no stale lock)."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    path = warehouse.with_name(warehouse.name + ".lock")
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise BuildLockedError(f"another build is running on {warehouse} ({holder}); nothing was changed. "
+                               "Wait for it to finish, or stop it and build again") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    handle.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+class BuildLockedError(RuntimeError):
+    pass
 
 
 def _instance():
@@ -111,6 +166,8 @@ def _summary(config: app_settings.Settings) -> str:
     lines.append("determinations: marts.fct_da_eligibility, marts.fct_essa_school_determinations (with their "
                  "explanation), marts.fct_eligibility_near_misses, CDE layouts marts.cde_assistancestatusYY / "
                  "marts.cde_essaassistanceYY")
+    lines.append(f"published (what BI tools read): {config.publish_dir}/<release>/ and {config.publish_dir}/latest "
+                 "-> newest public release; Parquet per mart, snapshot.duckdb, manifest.json")
     lines.append(f"warehouse: {config.warehouse}")
     lines.append("read it (read-only, while no build runs): .venv/bin/python -c \"import duckdb; "
                  f"print(duckdb.connect('{config.warehouse}', read_only=True)"
@@ -164,11 +221,24 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.full_refresh:
         run_config["ops"] = {"dashboard_dbt": {"config": {"full_refresh": True}}}
     blocks = contiguous_blocks([r.key for r in wanted])
-    print(f"cadash build: {len(wanted)} release(s) from {config.raw_dir} into {config.warehouse}", flush=True)
+    try:
+        with build_lock(config.warehouse):
+            return _run_blocks(job, instance, run_config, blocks, config, len(wanted))
+    except BuildLockedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
+    from orchestration.partitions import RELEASES
+
+    print(f"cadash build: {count} release(s) from {config.raw_dir} into {config.warehouse}, published to "
+          f"{config.publish_dir}", flush=True)
     started = time.monotonic()
     for number, (first, last) in enumerate(blocks, start=1):
         label = first if first == last else f"{first} .. {last}"
-        print(f"[{number}/{len(blocks)}] {label}: ingest -> dbt build (models and tests)", flush=True)
+        print(f"[{number}/{len(blocks)}] {label}: ingest + raw suites -> dbt build (models and tests) -> mart "
+              "suites -> publish", flush=True)
         tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
         result = job.execute_in_process(instance=instance, run_config=run_config, tags=tags, raise_on_error=False)
         if not result.success:
@@ -176,7 +246,14 @@ def cmd_build(args: argparse.Namespace) -> int:
             for reason in _explain_failure(result) or ["the run failed (see the log above)"]:
                 print(f"  - {reason}", file=sys.stderr)
             return EXIT_FAILED
-        print(f"[{number}/{len(blocks)}] {label}: done", flush=True)
+        order = RELEASES.get_partition_keys()
+        expected = order[order.index(first): order.index(last) + 1]
+        unpublished = [k for k in expected if k not in _published(result)]
+        if unpublished:  # a skipped step is not a success
+            print(f"\nBUILD FAILED for {label}: the run ended without publishing {', '.join(unpublished)} (a step "
+                  "was skipped); the previous publication is unchanged", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"[{number}/{len(blocks)}] {label}: done, published", flush=True)
     print(f"built in {time.monotonic() - started:.1f} s")
     print(_summary(config))
     return EXIT_OK
@@ -227,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build", help="ingest releases from the raw directory and build the marts")
     build.add_argument("--raw-dir", help="landing zone laid out raw/<year>/<stage>/<file> (env DASHBOARD_RAW_DIR)")
     build.add_argument("--warehouse", help="DuckDB warehouse file (env DASHBOARD_WAREHOUSE)")
+    build.add_argument("--publish-dir", help="where releases are published for BI tools (env DASHBOARD_PUBLISH_DIR)")
     build.add_argument("--release", action="append", metavar="YEAR-STAGE",
                        help="build only this release, e.g. 2018-public (repeatable); default: all found")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental marts from scratch")

@@ -9,6 +9,8 @@ from dagster_duckdb import DuckDBResource
 from orchestration import settings as app_settings
 from orchestration.ingest.assets import ingest_research_files
 from orchestration.jobs import build_release_job, rebuild_all_job
+from orchestration.publish.assets import published_release
+from orchestration.quality.gx_checks import published_mart_suites
 from orchestration.quality.reconciliation import level_disagreements, level_reconciliation
 from orchestration.transform.assets import dashboard_dbt_assets
 from orchestration.transform.project import DBT_PROJECT, dbt_executable
@@ -19,8 +21,8 @@ def build_definitions(config: app_settings.Settings | None = None) -> dg.Definit
     app_settings.export(config)  # the dbt subprocess reads DASHBOARD_WAREHOUSE from the environment
     config.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dg.Definitions(
-        assets=[ingest_research_files, dashboard_dbt_assets],
-        asset_checks=[level_reconciliation, level_disagreements],
+        assets=[ingest_research_files, dashboard_dbt_assets, published_release],
+        asset_checks=[level_reconciliation, level_disagreements, published_mart_suites],
         jobs=[build_release_job, rebuild_all_job],
         resources={
             # Checkpoint (compress and write) once per run rather than after every release's commit; the WAL

@@ -27,6 +27,7 @@ EXPECTED_ASSETS = {
     *(f"marts/cde_assistancestatus{y}" for y in (19, 22, 23, 24, 25)),
     *(f"marts/cde_essaassistance{y}" for y in (22, 23, 24, 25)),
     "reference/da_state_criteria", "reference/essa_criteria", "reference/cde_list_layouts",
+    "publish/release",  # issue 7
 }
 
 
@@ -50,6 +51,35 @@ def test_dbt_tests_are_asset_checks(defs):
     assert len(checks) >= 60
     assert {("marts/fct_level_reconciliation", "level_reconciliation"),
             ("marts/fct_level_reconciliation", "level_disagreements")} <= checks
+
+
+def test_every_suite_is_a_blocking_check_on_its_asset_and_publication_waits_for_them(defs):
+    import dagster as dg
+
+    from orchestration.publish.publisher import PUBLISHED_MARTS
+    from orchestration.quality import gx_runner
+
+    graph = defs.resolve_asset_graph()
+    suites = gx_runner.suites("raw") + gx_runner.suites("marts")
+    assert len(gx_runner.suites("raw")) == 11      # ten research-file stems and the Title I reference input
+    assert {s["table"] for s in gx_runner.suites("marts")} == {t for t, scope in PUBLISHED_MARTS if scope != "all"} | {
+        "marts.dim_student_group", "marts.dim_indicator"}
+    for suite in suites:
+        key = dg.AssetCheckKey(dg.AssetKey(suite["asset"]), "gx_suite")
+        assert key in graph.asset_check_keys, key
+        assert graph.get_check_spec(key).blocking, key
+    publish = graph.get(dg.AssetKey(["publish", "release"]))
+    assert publish.group_name == "publish"
+    assert {dg.AssetKey(t.split(".")) for t, _ in PUBLISHED_MARTS} <= set(publish.parent_keys)
+
+
+def test_loading_the_definitions_does_not_import_great_expectations():
+    import subprocess
+    import sys
+
+    code = "import sys; import orchestration.definitions; print('great_expectations' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_jobs_and_partitions(defs):
@@ -90,7 +120,7 @@ def test_materializing_one_release_in_a_temp_warehouse(tmp_path, monkeypatch):
         result = job.execute_in_process(partition_key="2018-public", instance=dg.DagsterInstance.ephemeral())
         assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {"raw/elpi", "marts/fct_indicator_results", "marts/dim_entity"} <= materialized
+    assert {"raw/elpi", "marts/fct_indicator_results", "marts/dim_entity", "publish/release"} <= materialized
     assert all(c.passed for c in result.get_asset_check_evaluations())
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

@@ -10,6 +10,7 @@ from orchestration import settings as app_settings
 from orchestration.ingest.loader import load_release
 from orchestration.ingest.reference import REFERENCE_INPUTS, load_reference_inputs
 from orchestration.partitions import RELEASES
+from orchestration.quality.gx_checks import QualityGateError, RawGate, raw_check_specs
 from orchestration.releases.discovery import Release
 from orchestration.releases.registry import STEM_INDICATOR
 
@@ -22,6 +23,7 @@ RAW_SPECS = [
             "columns (report_year, stage, layout_variant, source_file, source_sha256, loaded_at)."
         ),
         kinds={"duckdb"},
+        skippable=True,   # not materialized when the quality gate rolls the ingest back
     )
     for stem in STEM_INDICATOR
 ] + [
@@ -33,6 +35,7 @@ RAW_SPECS = [
             f"run (raw/reference/README.md). {ref.source}."
         ),
         kinds={"duckdb"},
+        skippable=True,
     )
     for ref in REFERENCE_INPUTS
 ]
@@ -40,6 +43,7 @@ RAW_SPECS = [
 
 @dg.multi_asset(
     specs=RAW_SPECS,
+    check_specs=raw_check_specs(),
     partitions_def=RELEASES,
     backfill_policy=dg.BackfillPolicy.single_run(),
     can_subset=False,
@@ -48,21 +52,21 @@ RAW_SPECS = [
 def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     """Load every file under raw/<year>/<stage>/ of the selected release(s) into the raw tables, replacing each
     release's rows atomically. A file the registry does not know, or one whose header, types or encoding are
-    wrong, fails the run with the file, line and column, and leaves the warehouse as it was."""
+    wrong, fails the run with the file, line and column, and leaves the warehouse as it was.
+
+    The raw Great Expectations suites run on each release inside its transaction (the quality gate): if one fails,
+    the release is rolled back, the failed checks are reported (gx_suite on raw/<stem>) and the step fails."""
     raw_dir = app_settings.load().raw_dir
     per_stem: dict[str, dict[str, int]] = {stem: {} for stem in STEM_INDICATOR}
     files: dict[str, list[str]] = {stem: [] for stem in STEM_INDICATOR}
-    with duckdb.get_connection() as con:  # one connection: closing it checkpoints, so once per run
-        references = load_reference_inputs(con, raw_dir, log=context.log.info)
-        for key in context.partition_keys:
-            release = Release.parse(key)
-            context.log.info(f"[{key}] ingesting from {raw_dir}")
-            loads = load_release(con, raw_dir, release, log=context.log.info)
-            if not loads:
-                context.log.info(f"[{key}] no files under {raw_dir}/{release.report_year}/{release.stage}")
-            for load in loads:
-                per_stem[load.stem][key] = per_stem[load.stem].get(key, 0) + load.rows
-                files[load.stem].append(f"{key}/{load.file_name} sha256:{load.sha256[:12]} ({load.encoding})")
+    gate = RawGate(log=context.log.info)
+    try:
+        with duckdb.get_connection() as con:  # one connection: closing it checkpoints, so once per run
+            references = _ingest(con, raw_dir, context, gate, per_stem, files)
+    except QualityGateError as exc:
+        context.log.error(str(exc))
+        yield from gate.check_results()   # the failed blocking checks fail the step; nothing is materialized
+        return
     for stem in STEM_INDICATOR:
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(["raw", stem]),
@@ -81,3 +85,19 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
                                               else "absent (empty table)"),
             },
         )
+    yield from gate.check_results()
+
+
+def _ingest(con, raw_dir, context: dg.AssetExecutionContext, gate: RawGate, per_stem: dict, files: dict):
+    """Reference inputs, then each release of the run, each in its own transaction behind the quality gate."""
+    references = load_reference_inputs(con, raw_dir, log=context.log.info, before_commit=gate.reference)
+    for key in context.partition_keys:
+        release = Release.parse(key)
+        context.log.info(f"[{key}] ingesting from {raw_dir}")
+        loads = load_release(con, raw_dir, release, log=context.log.info, before_commit=gate.release)
+        if not loads:
+            context.log.info(f"[{key}] no files under {raw_dir}/{release.report_year}/{release.stage}")
+        for load in loads:
+            per_stem[load.stem][key] = per_stem[load.stem].get(key, 0) + load.rows
+            files[load.stem].append(f"{key}/{load.file_name} sha256:{load.sha256[:12]} ({load.encoding})")
+    return references

@@ -236,9 +236,13 @@ def _wrong_reporting_year(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> Ra
 
 
 def load_release(
-    con: duckdb.DuckDBPyConnection, raw_dir: Path, release: Release, log: Callable[[str], None] = print
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, release: Release, log: Callable[[str], None] = print,
+    before_commit: Callable[[duckdb.DuckDBPyConnection, Release], None] | None = None,
 ) -> list[FileLoad]:
-    """Replace the release's rows in every raw table by the files found for it; all or nothing."""
+    """Replace the release's rows in every raw table by the files found for it; all or nothing.
+
+    `before_commit` sees the loaded rows inside the transaction (the quality gate: the raw suites); if it raises,
+    the release is rolled back and the warehouse is as it was."""
     files = release_files(raw_dir, release)  # RegistryError names every file it cannot place
     ensure_raw_tables(con)
     loads: list[FileLoad] = []
@@ -263,6 +267,8 @@ def load_release(
                     log(f"[{release.key}] warning: {prep.raw.path.name} has a header but no rows")
                 loads.append(FileLoad(prep.raw.layout.stem, prep.raw.path.name, prep.sha256, rows, prep.encoding,
                                       prep.delimiter))
+            if before_commit is not None:
+                before_commit(con, release)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

@@ -95,9 +95,11 @@ def _first_violation(con: duckdb.DuckDBPyConnection, ref: ReferenceInput, path: 
                                "each key may appear once", line=dup[0][0])
 
 
-def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path,
-                          log: Callable[[str], None] = print) -> list[ReferenceLoad]:
-    """Replace each raw.<reference> table by its file under raw_dir (or empty it if the file is absent)."""
+def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, log: Callable[[str], None] = print,
+                          before_commit: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
+                          ) -> list[ReferenceLoad]:
+    """Replace each raw.<reference> table by its file under raw_dir (or empty it if the file is absent).
+    `before_commit(con, name)` sees the new rows inside the transaction; if it raises, nothing changes."""
     ensure_reference_tables(con)
     loads = []
     loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -131,6 +133,8 @@ def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path,
                     rows = con.execute(
                         f"insert into {RAW_SCHEMA}.{ref.name} select {names}, ?, ?, ? from {_reader(ref, read_path)}",
                         [path.name, sha, loaded_at]).fetchall()[0][0]
+                if before_commit is not None:
+                    before_commit(con, ref.name)
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")

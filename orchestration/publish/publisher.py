@@ -42,6 +42,9 @@ PUBLISHED_MARTS: tuple[tuple[str, str], ...] = (
     ("marts.fct_da_eligibility", "release"),
     ("marts.fct_essa_school_determinations", "release"),
     ("marts.fct_eligibility_near_misses", "release"),
+    # CDE's published-list layouts (views in the warehouse, tables in the snapshot); each spans report years
+    *((f"marts.cde_assistancestatus{yy}", "all") for yy in (19, 22, 23, 24, 25)),
+    *((f"marts.cde_essaassistance{yy}", "all") for yy in (22, 23, 24, 25)),
 )
 DEPENDENCIES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great_expectations", "pandas")
 VERSIONS_DIR = ".versions"
@@ -91,6 +94,7 @@ def _dependency_versions() -> dict[str, str]:
 def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {f"{s}.{t}" for s, t in con.execute(
         "select table_schema, table_name from information_schema.tables where table_catalog = 'warehouse'"
+        " union all select schema_name, view_name from duckdb_views() where database_name = 'warehouse'"
     ).fetchall()}
 
 
