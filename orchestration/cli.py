@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from orchestration import settings as app_settings
-from orchestration.releases.discovery import Release, discover_releases
+from orchestration.releases.discovery import Release, discover_releases, release_files
 from orchestration.releases.registry import RegistryError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -204,6 +204,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     if missing:
         print(f"error: no files under {config.raw_dir} for release(s): {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
+    try:  # every file of every wanted release is placed by the registry before any run starts
+        for release in wanted:
+            release_files(config.raw_dir, release)
+    except RegistryError as exc:
+        print(f"error: {exc}; nothing was built", file=sys.stderr)
+        return EXIT_FAILED
     if not wanted:
         hint = " Run `cadash generate` for the statewide synthetic releases" if \
             config.raw_dir == app_settings.GENERATED_RAW_DIR else ""

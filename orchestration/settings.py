@@ -6,6 +6,7 @@
 | DASHBOARD_RAW_DIR       | the landing zone, <dir>/<year>/<stage>/.. | data/generated/raw/ (statewide       |
 |                         |                                           | synthetic releases, `cadash generate`)|
 | DASHBOARD_PUBLISH_DIR   | where published releases are written      | data/published/                      |
+| DASHBOARD_EXPECTATIONS  | the Great Expectations suites' folder     | expectations/                        |
 
 Values are read each time `load()` is called, so the CLI can set them (from --warehouse / --raw-dir) before
 the Dagster definitions are built, and the dbt subprocess sees the same warehouse through the environment
@@ -20,13 +21,21 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"               # the committed suites (override: DASHBOARD_EXPECTATIONS)
 BUNDLED_RAW_DIR = REPO_ROOT / "raw"                          # the real CDE files we have (build with --raw-dir raw)
 GENERATED_RAW_DIR = REPO_ROOT / "data" / "generated" / "raw"  # gitignored; the default data set
 
 ENV_WAREHOUSE = "DASHBOARD_WAREHOUSE"
 ENV_RAW_DIR = "DASHBOARD_RAW_DIR"
 ENV_PUBLISH_DIR = "DASHBOARD_PUBLISH_DIR"
+ENV_EXPECTATIONS = "DASHBOARD_EXPECTATIONS"
+
+
+def expectations_dir() -> Path:
+    """The suites' folder: the committed expectations/, or DASHBOARD_EXPECTATIONS (a stricter or trial copy; the
+    file names must stay those of expectations/, since they name the checks)."""
+    value = os.environ.get(ENV_EXPECTATIONS)
+    return Path(value).resolve() if value else EXPECTATIONS_DIR
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ BUNDLED_RAW = REPO / "raw"
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch, tmp_path):
     """Every test starts from settings pointing at its own temp warehouse; the CLI may overwrite them."""
-    for name in (app_settings.ENV_WAREHOUSE, app_settings.ENV_RAW_DIR, app_settings.ENV_PUBLISH_DIR):
+    for name in (app_settings.ENV_WAREHOUSE, app_settings.ENV_RAW_DIR, app_settings.ENV_PUBLISH_DIR,
+                 app_settings.ENV_EXPECTATIONS):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(app_settings.ENV_WAREHOUSE, str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv(app_settings.ENV_PUBLISH_DIR, str(tmp_path / "published"))
@@ -49,3 +50,21 @@ def bundled_warehouse(tmp_path_factory) -> Path:
         os.environ.update(saved)
     assert code == 0, "cadash build on the bundled real files failed"
     return path
+
+
+def publication_state(path: Path) -> dict[str, str]:
+    """Every file under a publish dir (links followed) with its sha256, and where each link points: two equal
+    states mean the publication is byte for byte the same."""
+    import hashlib
+
+    state = {}
+    if not path.exists():
+        return state
+    for root, _dirs, files in os.walk(path, followlinks=True):
+        for name in files:
+            full = Path(root) / name
+            state[str(full.relative_to(path))] = hashlib.sha256(full.read_bytes()).hexdigest()
+    for link in path.iterdir():
+        if link.is_symlink():
+            state[f"{link.name} ->"] = os.readlink(link)
+    return state

@@ -177,7 +177,7 @@ def test_a_renamed_header_is_reported_on_line_1(tmp_path):
     assert before == after
 
 
-def test_an_empty_file_is_an_error_and_a_header_only_file_loads_no_rows(tmp_path):
+def test_an_empty_file_and_a_header_only_file_are_errors(tmp_path):
     raw = tmp_path / "raw"
     (raw / "2018" / "public").mkdir(parents=True)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
@@ -186,10 +186,8 @@ def test_an_empty_file_is_an_error_and_a_header_only_file_loads_no_rows(tmp_path
         load_release(con, raw, R2018, log=_quiet)
     header = (BUNDLED_RAW / ELPI18).read_bytes().split(b"\n", 1)[0] + b"\n"
     (raw / ELPI18).write_bytes(header)
-    messages: list[str] = []
-    loads = load_release(con, raw, R2018, log=messages.append)
-    assert [ld.rows for ld in loads] == [0]
-    assert any("has a header but no rows" in m for m in messages)
+    with pytest.raises(RawFileError, match="line 2: the file has a header but no data rows"):
+        load_release(con, raw, R2018, log=_quiet)
 
 
 def test_bom_crlf_and_pipe_delimiters_are_accepted(tmp_path):

@@ -16,17 +16,13 @@ from orchestration import settings as app_settings
 from orchestration.publish import publisher
 from orchestration.publish.publisher import PUBLISHED_MARTS, PublishError, publish_release
 
+from .conftest import publication_state
+
 REPO = app_settings.REPO_ROOT
 
 
 def _tree(path: Path) -> dict[str, str]:
-    """Every file under the publish dir (links followed) with its sha256: 'byte for byte the same'."""
-    out = {}
-    for root, _dirs, files in os.walk(path, followlinks=True):
-        for name in files:
-            full = Path(root) / name
-            out[str(full.relative_to(path))] = hashlib.sha256(full.read_bytes()).hexdigest()
-    return out
+    return publication_state(path)
 
 
 @pytest.fixture()

@@ -3,6 +3,8 @@
 No `from __future__ import annotations` here: Dagster checks the context annotation at definition time."""
 
 
+import contextlib
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -61,7 +63,9 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
     files: dict[str, list[str]] = {stem: [] for stem in STEM_INDICATOR}
     gate = RawGate(log=context.log.info)
     try:
-        with duckdb.get_connection() as con:  # one connection: closing it checkpoints, so once per run
+        # one connection: closing it checkpoints, so once per run. closing(): dagster-duckdb's get_connection does
+        # not close the connection when the body raises, which would keep the file open in a long-lived process
+        with duckdb.get_connection() as con, contextlib.closing(con):
             references = _ingest(con, raw_dir, context, gate, per_stem, files)
     except QualityGateError as exc:
         context.log.error(str(exc))

@@ -263,8 +263,9 @@ def load_release(
                     raise _translate(prep, exc) from None
                 log(f"[{release.key}] {number}/{len(prepared)} {prep.raw.path.name}: {rows:,} rows -> "
                     f"{RAW_SCHEMA}.{prep.raw.layout.stem}")
-                if rows == 0:
-                    log(f"[{release.key}] warning: {prep.raw.path.name} has a header but no rows")
+                if rows == 0:  # CDE never publishes an empty research file; loading it would empty the stem
+                    raise RawFileError(prep.raw.path, "the file has a header but no data rows; if the stem really "
+                                       "has no rows for this release, remove the file", line=2)
                 loads.append(FileLoad(prep.raw.layout.stem, prep.raw.path.name, prep.sha256, rows, prep.encoding,
                                       prep.delimiter))
             if before_commit is not None:

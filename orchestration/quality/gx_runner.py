@@ -28,7 +28,6 @@ from pathlib import Path
 
 from orchestration import settings as app_settings
 
-EXPECTATIONS_DIR = app_settings.EXPECTATIONS_DIR
 SAMPLE_ROWS = 10
 FRAMES = ("rows", "entities", "release_size", "stage_coverage")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -92,7 +91,7 @@ def load_suite(path: Path) -> dict:
 
 def suites(kind: str, directory: Path | None = None) -> list[dict]:
     """Every suite under expectations/<kind>/ ('raw' or 'marts'), in name order."""
-    return [load_suite(p) for p in sorted(((directory or EXPECTATIONS_DIR) / kind).glob("*.json"))]
+    return [load_suite(p) for p in sorted(((directory or app_settings.expectations_dir()) / kind).glob("*.json"))]
 
 
 def _columns_of(con, table: str) -> list[str]:
