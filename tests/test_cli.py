@@ -44,9 +44,10 @@ def test_bad_value_fails_with_file_line_and_column(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_a_failing_dbt_test_fails_the_build(tmp_path, capsys):
-    """A duplicated row loads (the raw layer keeps what CDE wrote) but breaks the staging key test: the run fails
-    and dbt builds nothing downstream of the failed test (the fact table is never created)."""
+def test_a_duplicated_row_fails_the_raw_suite_and_nothing_is_built(tmp_path, capsys):
+    """A duplicated row breaks the raw suite's key inside the ingest transaction (issue 7; before, the staging key
+    test caught it after the load): the run fails naming the row, the raw table is rolled back, and nothing
+    downstream is built (the fact table is never created)."""
     raw = copy_release_files(tmp_path / "raw", GRAD17)
     lines = (raw / GRAD17).read_text().split("\n")
     lines.insert(100, lines[99])
@@ -54,9 +55,12 @@ def test_a_failing_dbt_test_fails_the_build(tmp_path, capsys):
     code = main(["build", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w.duckdb")])
     err = capsys.readouterr().err
     assert code == 1
-    assert "check failed: staging/stg_dashboard__grad / unique_combination_of_columns" in err
+    assert "check failed: raw/grad / gx_suite" in err and "expect_compound_columns_to_be_unique" in err
+    duplicated = lines[99].split("\t")[0]
+    assert duplicated in err
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     tables = con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
+    assert con.execute("select count(*) from raw.grad").fetchall() == [(0,)]
     con.close()
     assert ("fct_indicator_results",) not in tables
 

@@ -91,10 +91,10 @@ def _dependency_versions() -> dict[str, str]:
     return versions
 
 
-def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+def _existing_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     return {f"{s}.{t}" for s, t in con.execute(
-        "select table_schema, table_name from information_schema.tables where table_catalog = 'warehouse'"
-        " union all select schema_name, view_name from duckdb_views() where database_name = 'warehouse'"
+        "select table_schema, table_name from information_schema.tables where table_catalog = $c"
+        " union all select schema_name, view_name from duckdb_views() where database_name = $c", {"c": catalog}
     ).fetchall()}
 
 
@@ -152,31 +152,35 @@ def _write_publication(warehouse: Path, out: Path, release: str, repo: Path, log
     # connection could not create the snapshot)
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{warehouse}' as warehouse (read_only)")
-        present = _existing_tables(con)
+        # attached under its own file stem: the warehouse's views name that catalog (dbt-duckdb binds it)
+        catalog = warehouse.stem
+        wh = '"' + catalog.replace('"', '""') + '"'
+        con.execute(f"attach '{warehouse}' as {wh} (read_only)")
+        present = _existing_tables(con, catalog)
         missing = [t for t, _ in PUBLISHED_MARTS if t not in present]
         if missing:
             raise PublishError(f"the warehouse {warehouse} has no {', '.join(missing)}: build it first")
-        released = con.execute("select count(*) from warehouse.marts.dim_release where release_key = ?",
+        released = con.execute(f"select count(*) from {wh}.marts.dim_release where release_key = ?",
                                [release]).fetchall()
         if released[0][0] == 0:
             raise PublishError(f"release {release} is not in {warehouse}")
-        con.execute(f"attach '{snapshot}' as snapshot")
-        con.execute("create schema snapshot.marts")
+        snap = "publication_snapshot" if catalog != "publication_snapshot" else "publication_snapshot_2"
+        con.execute(f"attach '{snapshot}' as {snap}")
+        con.execute(f"create schema {snap}.marts")
         for table, scope in PUBLISHED_MARTS:
             name = table.split(".")[1]
             where = "where release_key = $release" if scope == "release" else ""
-            select = f"select * from warehouse.{table} {where}"
+            select = f"select * from {wh}.{table} {where}"
             params = {"release": release} if scope == "release" else {}
             parquet = out / f"{name}.parquet"
             # the warehouse is read once per table: the snapshot table, then the Parquet file from it
-            con.execute(f"create table snapshot.marts.{name} as {select}", params)
-            con.execute(f"copy snapshot.marts.{name} to '{parquet}' (format parquet, compression zstd)")
-            count = con.execute(f"select count(*) from snapshot.marts.{name}").fetchall()[0][0]
+            con.execute(f"create table {snap}.marts.{name} as {select}", params)
+            con.execute(f"copy {snap}.marts.{name} to '{parquet}' (format parquet, compression zstd)")
+            count = con.execute(f"select count(*) from {snap}.marts.{name}").fetchall()[0][0]
             files.append({"table": table, "file": parquet.name, "rows": count, "bytes": parquet.stat().st_size,
                           "sha256": _sha256(parquet)})
             log(f"  {release}: {table} -> {parquet.name} ({count:,} rows)")
-        con.execute("detach snapshot")
+        con.execute(f"detach {snap}")
     finally:
         con.close()
     manifest = {
