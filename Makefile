@@ -9,7 +9,11 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
 .PHONY: install run test dev bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "==> creating $(VENV) with $(PYTHON) and installing the locked dependencies"

@@ -131,3 +131,18 @@ def test_materializing_one_release_in_a_temp_warehouse(tmp_path, monkeypatch):
         assert con.execute("select count(*) from raw.localindperf").fetchall() == [(5081,)]
     finally:
         con.close()
+
+
+def test_the_instance_runs_one_run_at_a_time(tmp_path):
+    """dagster.yaml (copied into DAGSTER_HOME by the Makefile) queues runs: they all write the one warehouse."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copyfile(app_settings.REPO_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    code = ("import dagster as dg; print(dg.DagsterInstance.get().get_concurrency_config()"
+            ".run_queue_config.max_concurrent_runs)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "DAGSTER_HOME": str(tmp_path)})
+    assert out.stdout.strip() == "1"
