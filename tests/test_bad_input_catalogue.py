@@ -230,15 +230,27 @@ def test_13_a_release_folder_unknown_to_the_registry(scene, capsys):
     scene.assert_nothing_changed()
 
 
+def _strict_suites(tmp_path: Path, mart: str, expectation: dict) -> Path:
+    """A copy of the suites whose mart suite starts with one more expectation. GX treats two expectations of one
+    type on one column as one, so the committed one of the same type and column is dropped."""
+    import json
+
+    strict = tmp_path / "expectations"
+    shutil.copytree(app_settings.EXPECTATIONS_DIR, strict)
+    path = strict / "marts" / f"{mart}.json"
+    suite = json.loads(path.read_text())
+    same = (expectation["type"], expectation["kwargs"].get("column"))
+    suite["frames"]["rows"] = [expectation] + [e for e in suite["frames"]["rows"]
+                                               if (e["type"], e["kwargs"].get("column")) != same]
+    path.write_text(json.dumps(suite))
+    return strict
+
+
 def test_14_a_check_failure_in_a_mart(scene, capsys, tmp_path, monkeypatch):
     """A stricter copy of the suites (DASHBOARD_EXPECTATIONS) makes the dim_entity suite fail after dbt: the run
     fails, nothing is published; the marts hold the rebuilt (identical) rows."""
-    strict = tmp_path / "expectations"
-    shutil.copytree(app_settings.EXPECTATIONS_DIR, strict)
-    suite = strict / "marts" / "dim_entity.json"
-    suite.write_text(suite.read_text().replace(
-        '"rows": [', '"rows": [{"type": "expect_table_row_count_to_equal", "kwargs": {"value": 1}, '
-                     '"meta": {"why": "a deliberately wrong rule"}},', 1))
+    strict = _strict_suites(tmp_path, "dim_entity", {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 1},
+                                                     "meta": {"why": "a deliberately wrong rule"}})
     monkeypatch.setenv(app_settings.ENV_EXPECTATIONS, str(strict))
     code, err = scene.build(capsys, "--release", "2018-public")
     assert code == 1, err
@@ -410,19 +422,10 @@ def test_24_a_failing_blocking_check_stops_publication_in_dagster(scene, tmp_pat
     (no event at all, not a skipped step reported as success), and the previous publication is unchanged."""
     import dagster as dg
 
-    strict = tmp_path / "expectations"
-    shutil.copytree(app_settings.EXPECTATIONS_DIR, strict)
-    suite = strict / "marts" / "fct_da_eligibility.json"
-    suite.write_text(suite.read_text().replace(
-        '"rows": [', '"rows": [{"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "lea_type", '
-                     '"value_set": ["district"]}, "meta": {"why": "a rule the data cannot meet"}},', 1))
-    # the committed suite already has an in-set on lea_type (GX would treat the two as one): drop that one
-    import json
-
-    data = json.loads(suite.read_text())
-    data["frames"]["rows"] = [e for e in data["frames"]["rows"]
-                              if not (e["kwargs"].get("column") == "lea_type" and "why" not in e.get("meta", {}))]
-    suite.write_text(json.dumps(data))
+    strict = _strict_suites(tmp_path, "fct_da_eligibility",
+                            {"type": "expect_column_values_to_be_in_set",
+                             "kwargs": {"column": "lea_type", "value_set": ["district"]},
+                             "meta": {"why": "a rule the data cannot meet"}})
     for name, value in ((app_settings.ENV_EXPECTATIONS, strict), (app_settings.ENV_RAW_DIR, scene.raw),
                         (app_settings.ENV_WAREHOUSE, scene.warehouse), (app_settings.ENV_PUBLISH_DIR, scene.published)):
         monkeypatch.setenv(name, str(value))
