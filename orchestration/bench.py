@@ -6,7 +6,8 @@ tree, sampled every 50 ms from /proc):
 1. lower_bound  a bare DuckDB script: read_csv of every indicator file (explicit types), one INSERT per file into a
                 single fact table with the rows and columns of marts.fct_indicator_results. No Dagster, no dbt.
 2. pandas       the same work as a one-off script would do it: pandas.read_csv per file, rename, concat, write.
-3. pipeline     a full rebuild through `cadash build` (ingest -> dbt build with its tests -> ... as it exists).
+3. pipeline     a full rebuild through `cadash build`: ingest behind the raw GX suites -> dbt build with its
+                tests -> the mart GX suites and reconciliation -> publication of every release.
 4. incremental  adding one preview release (the newest) to an existing warehouse with `cadash build --release`.
    startup      loading the Dagster definitions alone, so the incremental figure can be read "beyond start-up".
 
@@ -271,15 +272,18 @@ def bench_scale(scale: float, work: Path, seed: int, log, pandas_mb_per_scale: f
         results["pandas"] = measure([python, "-m", "orchestration.bench", "_task", "pandas", str(raw),
                                      str(dbs["pandas"])], env)
     log(f"[scale {scale:g}] pipeline: full rebuild")
+    published = work / f"published-scale{scale:g}"
+    shutil.rmtree(published, ignore_errors=True)
     results["pipeline"] = measure([python, "-m", "orchestration.cli", "build", "--raw-dir", str(raw),
-                                   "--warehouse", str(dbs["pipeline"])], env)
+                                   "--warehouse", str(dbs["pipeline"]), "--publish-dir", str(published)], env)
     newest_preview = [r for r in discover_releases(raw) if r.stage == "preview"][-1]
     incremental_db = work / f"incremental-scale{scale:g}.duckdb"
     shutil.copyfile(dbs["pipeline"], incremental_db)
     _drop_release(incremental_db, newest_preview)
     log(f"[scale {scale:g}] incremental: add {newest_preview.key}")
     results["incremental"] = measure([python, "-m", "orchestration.cli", "build", "--raw-dir", str(raw),
-                                      "--warehouse", str(incremental_db), "--release", newest_preview.key], env)
+                                      "--warehouse", str(incremental_db), "--publish-dir", str(published),
+                                      "--release", newest_preview.key], env)
     results["startup"] = measure([python, "-c", "import orchestration.definitions"], env)
     shapes = {"lower_bound": _fact_shape(dbs["lower_bound"], "fct"),
               "pipeline": _fact_shape(dbs["pipeline"], "marts.fct_indicator_results")}
@@ -297,6 +301,7 @@ def bench_scale(scale: float, work: Path, seed: int, log, pandas_mb_per_scale: f
     for r in results.values():
         r.pop("output_tail", None)
     incremental_db.unlink(missing_ok=True)
+    shutil.rmtree(published, ignore_errors=True)
     return {
         "scale": scale, "raw_mb": round(size_mb, 1), "fact_rows": rows, "same_rows_and_columns": same_work,
         "results": results,
