@@ -12,6 +12,7 @@ from orchestration.jobs import build_release_job, rebuild_all_job
 from orchestration.publish.assets import published_release
 from orchestration.quality.gx_checks import published_mart_suites
 from orchestration.quality.reconciliation import level_disagreements, level_reconciliation
+from orchestration.schedules import annual_release, preview_window, raw_files_changed
 from orchestration.transform.assets import dashboard_dbt_assets
 from orchestration.transform.project import DBT_PROJECT, dbt_executable
 
@@ -24,6 +25,8 @@ def build_definitions(config: app_settings.Settings | None = None) -> dg.Definit
         assets=[ingest_research_files, dashboard_dbt_assets, published_release],
         asset_checks=[level_reconciliation, level_disagreements, published_mart_suites],
         jobs=[build_release_job, rebuild_all_job],
+        schedules=[preview_window, annual_release],
+        sensors=[raw_files_changed],
         resources={
             # Checkpoint (compress and write) once per run rather than after every release's commit; the WAL
             # keeps what is committed in between (measured: full ingest 58 s -> 45 s at scale 1). The memory

@@ -1,0 +1,94 @@
+"""When releases are built without anyone asking: the preview and annual schedules, and the raw-folder sensor.
+
+* **preview schedule** (`preview_window`): every weekday morning from 1 October to 30 November, CDE's preview
+  window for LEAs. It requests the build of `<year>-preview` for the current year when that release has files.
+* **annual schedule** (`annual_release`): every weekday morning in December, the public release. It requests
+  `<year>-public` when that release has files.
+* **sensor** (`raw_files_changed`): every minute it fingerprints the files under the raw dir (name, size, mtime);
+  a new or changed file requests a run for its release only, keyed by the release's fingerprint, so an unchanged
+  folder never runs twice and a corrected re-release runs again.
+
+A schedule tick whose release has no files yet is skipped with the reason; the run itself is the same
+`build_release` job the team starts by hand (one partition = one release). Runs queue one at a time (dagster.yaml).
+
+No `from __future__ import annotations` here: Dagster checks the context annotations at definition time.
+"""
+
+import hashlib
+import json
+from datetime import datetime
+
+import dagster as dg
+
+from orchestration import settings as app_settings
+from orchestration.jobs import build_release_job
+from orchestration.releases.discovery import Release, release_dir
+from orchestration.releases.registry import REPORT_YEARS, STAGES
+
+TIMEZONE = "America/Los_Angeles"
+PREVIEW_CRON = "0 7 * 10-11 1-5"     # 07:00 Pacific, weekdays, October and November
+ANNUAL_CRON = "0 7 * 12 1-5"         # 07:00 Pacific, weekdays, December
+
+
+def release_fingerprint(release: Release) -> str | None:
+    """sha256 over (name, size, mtime) of the release's files; None when it has none."""
+    folder = release_dir(app_settings.load().raw_dir, release)
+    if not folder.is_dir():
+        return None
+    entries = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()
+                     if p.is_file() and not p.name.startswith("."))
+    if not entries:
+        return None
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
+
+
+def _scheduled_release(when: datetime, stage: str):
+    """The release a tick at `when` asks for, or the reason to skip."""
+    year = when.year
+    if year not in REPORT_YEARS:
+        return dg.SkipReason(f"{year} is not a report year the registry knows (add its layouts first)")
+    release = Release(year, stage)
+    fingerprint = release_fingerprint(release)
+    if fingerprint is None:
+        return dg.SkipReason(f"no files yet under {release_dir(app_settings.load().raw_dir, release)}")
+    return dg.RunRequest(run_key=f"{release.key}:{fingerprint}", partition_key=release.key,
+                         tags={"cadash/trigger": f"{stage} schedule"})
+
+
+@dg.schedule(job=build_release_job, cron_schedule=PREVIEW_CRON, execution_timezone=TIMEZONE,
+             name="preview_window", default_status=dg.DefaultScheduleStatus.STOPPED,
+             description="Weekday mornings in October and November (CDE's preview window): build and publish this "
+                         "year's preview release once its files are under raw/<year>/preview/.")
+def preview_window(context: dg.ScheduleEvaluationContext):
+    return _scheduled_release(context.scheduled_execution_time, "preview")
+
+
+@dg.schedule(job=build_release_job, cron_schedule=ANNUAL_CRON, execution_timezone=TIMEZONE,
+             name="annual_release", default_status=dg.DefaultScheduleStatus.STOPPED,
+             description="Weekday mornings in December (the public Dashboard): build and publish this year's public "
+                         "release once its files are under raw/<year>/public/.")
+def annual_release(context: dg.ScheduleEvaluationContext):
+    return _scheduled_release(context.scheduled_execution_time, "public")
+
+
+@dg.sensor(job=build_release_job, name="raw_files_changed", minimum_interval_seconds=60,
+           default_status=dg.DefaultSensorStatus.STOPPED,
+           description="A new or changed file under the raw dir requests a build of its release only.")
+def raw_files_changed(context: dg.SensorEvaluationContext):
+    seen = json.loads(context.cursor) if context.cursor else {}
+    current = {}
+    requests = []
+    for year in REPORT_YEARS:
+        for stage in STAGES:
+            release = Release(year, stage)
+            fingerprint = release_fingerprint(release)
+            if fingerprint is None:
+                continue
+            current[release.key] = fingerprint
+            if seen.get(release.key) != fingerprint:
+                requests.append(dg.RunRequest(run_key=f"{release.key}:{fingerprint}", partition_key=release.key,
+                                              tags={"cadash/trigger": "raw files changed"}))
+    context.update_cursor(json.dumps(current, sort_keys=True))
+    if not requests:
+        return dg.SkipReason("no new or changed files under the raw dir")
+    return requests

@@ -1,0 +1,68 @@
+"""Schedules and the raw-folder sensor (issue 8): the right release for the right tick, skips with a reason, and a
+sensor that requests a run only for a release whose files are new or changed."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from orchestration import settings as app_settings
+from orchestration.schedules import annual_release, preview_window, raw_files_changed
+
+from .conftest import copy_release_files
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+
+@pytest.fixture()
+def raw(tmp_path, monkeypatch):
+    path = copy_release_files(tmp_path / "raw", "2018/public/elpidownload2018.txt", "2018/public/LocalIndPerf2018.txt")
+    monkeypatch.setenv(app_settings.ENV_RAW_DIR, str(path))
+    return path
+
+
+def _tick(schedule, when: datetime):
+    return schedule(dg.build_schedule_context(scheduled_execution_time=when))
+
+
+def test_the_annual_schedule_builds_this_years_public_release(raw):
+    result = _tick(annual_release, datetime(2018, 12, 3, 7, tzinfo=PACIFIC))
+    assert isinstance(result, dg.RunRequest)
+    assert result.partition_key == "2018-public" and result.run_key.startswith("2018-public:")
+
+
+def test_a_tick_before_the_files_arrive_is_skipped_with_the_reason(raw):
+    result = _tick(preview_window, datetime(2018, 10, 15, 7, tzinfo=PACIFIC))   # no 2018/preview folder
+    assert isinstance(result, dg.SkipReason) and "2018/preview" in result.skip_message
+    (raw / "2018" / "preview").mkdir()
+    (raw / "2018" / "preview" / "elpidownload2018.txt").write_bytes((raw / "2018/public/elpidownload2018.txt")
+                                                                   .read_bytes())
+    result = _tick(preview_window, datetime(2018, 10, 16, 7, tzinfo=PACIFIC))
+    assert isinstance(result, dg.RunRequest) and result.partition_key == "2018-preview"
+    result = _tick(annual_release, datetime(2020, 12, 1, 7, tzinfo=PACIFIC))     # no Dashboard in 2020
+    assert isinstance(result, dg.SkipReason) and "2020" in result.skip_message
+
+
+def test_the_schedules_fire_in_their_windows():
+    assert preview_window.cron_schedule == "0 7 * 10-11 1-5" and annual_release.cron_schedule == "0 7 * 12 1-5"
+    assert preview_window.execution_timezone == annual_release.execution_timezone == "America/Los_Angeles"
+    assert preview_window.job_name == annual_release.job_name == "build_release"
+
+
+def test_the_sensor_requests_only_new_or_changed_releases(raw):
+    context = dg.build_sensor_context(cursor=None)
+    first = raw_files_changed(context)
+    assert [r.partition_key for r in first] == ["2018-public"]
+    again = raw_files_changed(dg.build_sensor_context(cursor=context.cursor))
+    assert isinstance(again, dg.SkipReason)                     # nothing changed: no run
+    copy_release_files(raw, "2017/public/graddownload2017f.txt")  # a new release arrives
+    path = raw / "2018/public/LocalIndPerf2018.txt"
+    path.write_bytes(path.read_bytes() + b"")
+    os.utime(path, ns=(1, 1))                                   # and a 2018 file is replaced (new mtime)
+    later = raw_files_changed(dg.build_sensor_context(cursor=context.cursor))
+    assert sorted(r.partition_key for r in later) == ["2017-public", "2018-public"]
+    assert {r.run_key for r in later}.isdisjoint({r.run_key for r in first})
