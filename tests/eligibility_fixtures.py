@@ -55,6 +55,24 @@ def _inputs_for(indicator: str, year: int, table: str, rating: int) -> tuple[int
     return int(status[middle]), int(change[middle])
 
 
+def required_group_rows(layout, rows: list[dict]) -> list[dict]:
+    """A real file has an ALL row (ELPI: the EL row) for every school and LEA; the raw suites check it. A case that
+    sets only a student group gets one with fewer than 11 students: no status, no level, no colour, so it changes
+    no determination or recomputed level. Layouts without a studentgroup column (ELPI before 2024) get none."""
+    if not any(c.lower() == "studentgroup" for c in layout.columns):
+        return []
+    required = "EL" if layout.stem == "elpi" else "ALL"
+    present = {(r["cds"], r["rtype"]) for r in rows if r["studentgroup"] == required}
+    added = {}
+    for row in rows:
+        if (row["cds"], row["rtype"]) not in present and (row["cds"], row["rtype"]) not in added:
+            added[(row["cds"], row["rtype"])] = {
+                **row, "studentgroup": required, "currdenom": 5, "priordenom": 5, "currtesters": 5,
+                "priortesters": 5, "currnumer": None, "priornumer": None, "currstatus": None, "priorstatus": None,
+                "change": None, "statuslevel": 0, "changelevel": 0, "color": 0, "box": 0}
+    return list(added.values())
+
+
 class FixtureReleases:
     """Collects rows per (year, stage, stem) and writes them, the local indicators and the Title I reference."""
 
@@ -106,7 +124,7 @@ class FixtureReleases:
         for (year, stage, stem), rows in self.rows.items():
             layout = next(lay for lay in LAYOUTS if lay.stem == stem and lay.report_year == year
                           and lay.variant in ("all", "grades_3_8"))
-            frame = pd.DataFrame(rows)
+            frame = pd.DataFrame(rows + required_group_rows(layout, rows))
             for col in ("currnumer", "priornumer", "currstatus", "priorstatus", "change"):
                 frame[col] = pd.array(frame[col], dtype="Int64")
             write_layout(con, frame, layout, raw / str(year) / stage / layout.file_names[0])

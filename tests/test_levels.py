@@ -19,6 +19,8 @@ from orchestration.cli import main
 from orchestration.releases.registry import LAYOUTS
 from orchestration.synth.generator import write_layout
 
+from .eligibility_fixtures import required_group_rows
+
 from .conftest import BUNDLED_RAW
 
 pytestmark = pytest.mark.slow
@@ -136,7 +138,7 @@ def cases_warehouse(tmp_path_factory) -> Path:
     for (ind, year), rows in _case_rows().items():
         layout = next(lay for lay in LAYOUTS if lay.stem == ind and lay.report_year == year
                       and lay.variant in ("all", "grades_3_8"))
-        frame = pd.DataFrame(rows)
+        frame = pd.DataFrame(rows + required_group_rows(layout, rows))
         for col in ("currdenom", "priordenom", "currstatus", "change", "priorstatus", "currtesters", "priortesters"):
             frame[col] = pd.array(frame[col], dtype="Int64")
         write_layout(con, frame, layout, raw / str(year) / "public" / layout.file_names[0])

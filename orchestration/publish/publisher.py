@@ -42,6 +42,9 @@ PUBLISHED_MARTS: tuple[tuple[str, str], ...] = (
     ("marts.fct_da_eligibility", "release"),
     ("marts.fct_essa_school_determinations", "release"),
     ("marts.fct_eligibility_near_misses", "release"),
+    # what changed between each year's preview and public release (issue 8), every year with both stages
+    ("marts.fct_preview_public_result_changes", "all"),
+    ("marts.fct_preview_public_determination_flips", "all"),
     # CDE's published-list layouts (views in the warehouse, tables in the snapshot); each spans report years
     *((f"marts.cde_assistancestatus{yy}", "all") for yy in (19, 22, 23, 24, 25)),
     *((f"marts.cde_essaassistance{yy}", "all") for yy in (22, 23, 24, 25)),
