@@ -25,6 +25,8 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"               # the committed suit
 BUNDLED_RAW_DIR = REPO_ROOT / "raw"                          # the real CDE files we have (build with --raw-dir raw)
 GENERATED_RAW_DIR = REPO_ROOT / "data" / "generated" / "raw"  # gitignored; the default data set
 
+ASSET_OWNERS = ["team:data-engineering"]   # shown on every asset in the Dagster UI
+
 ENV_WAREHOUSE = "DASHBOARD_WAREHOUSE"
 ENV_RAW_DIR = "DASHBOARD_RAW_DIR"
 ENV_PUBLISH_DIR = "DASHBOARD_PUBLISH_DIR"

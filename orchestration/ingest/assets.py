@@ -26,6 +26,7 @@ RAW_SPECS = [
         ),
         kinds={"duckdb"},
         skippable=True,   # not materialized when the quality gate rolls the ingest back
+        owners=app_settings.ASSET_OWNERS,
     )
     for stem in STEM_INDICATOR
 ] + [
@@ -38,6 +39,7 @@ RAW_SPECS = [
         ),
         kinds={"duckdb"},
         skippable=True,
+        owners=app_settings.ASSET_OWNERS,
     )
     for ref in REFERENCE_INPUTS
 ]

@@ -23,6 +23,7 @@ PUBLISHED_RELEASE = dg.AssetKey(["publish", "release"])
     backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[dg.AssetKey(table.split(".")) for table, _scope in PUBLISHED_MARTS],
     kinds={"parquet", "duckdb"},
+    owners=app_settings.ASSET_OWNERS,
     description="published/<release>/: Parquet per mart, snapshot.duckdb (tables) and manifest.json, switched into "
                 "place atomically; published/latest points to the newest public release (README: BI access).",
 )

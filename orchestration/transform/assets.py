@@ -8,17 +8,27 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration import settings as app_settings
 from orchestration.partitions import RELEASES
 from orchestration.transform.partition_vars import dbt_vars_for_partitions
 from orchestration.transform.project import DBT_PROJECT, ensure_manifest
 
 
+QUALITY_MODELS = {"fct_level_reconciliation", "fct_level_disagreements", "int_indicator_results__levels_computed"}
+
+
 class DashboardTranslator(DagsterDbtTranslator):
-    """Groups follow the warehouse layers; sources keep the default key raw/<stem>, the ingest assets' keys."""
+    """Groups follow the warehouse layers; sources keep the default key raw/<stem>, the ingest assets' keys.
+    The recomputed levels and their reconciliation with CDE's form the *quality* group."""
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return app_settings.ASSET_OWNERS
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
+        if dbt_resource_props.get("name") in QUALITY_MODELS:
+            return "quality"
         fqn = dbt_resource_props.get("fqn", [])
         if "eligibility" in fqn:  # the determinations and their intermediate steps
             return "eligibility"

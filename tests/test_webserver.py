@@ -1,0 +1,113 @@
+"""The Dagster UI as the team uses it (issue 8): the real webserver starts on localhost with workspace.yaml, and its
+GraphQL API (what the UI itself reads) lists every asset with its group and owners, every asset check, the jobs,
+schedules and sensor, and the release partitions."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from orchestration import settings as app_settings
+
+pytestmark = pytest.mark.slow
+REPO = app_settings.REPO_ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        payload = json.loads(response.read())
+    assert "errors" not in payload, payload.get("errors")
+    return payload["data"]
+
+
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory):
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
+    port = _free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home),
+           app_settings.ENV_WAREHOUSE: str(home / "warehouse.duckdb"), app_settings.ENV_RAW_DIR: str(REPO / "raw")}
+    webserver_bin = Path(sys.executable).parent / "dagster-webserver"
+    proc = subprocess.Popen([str(webserver_bin), "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p",
+                             str(port)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            data = _graphql(port, "{ workspaceOrError { ... on Workspace { locationEntries { name "
+                                  "locationOrLoadError { __typename ... on PythonError { message } } } } } }")
+            entries = data["workspaceOrError"]["locationEntries"]
+            if entries and entries[0]["locationOrLoadError"] and \
+                    entries[0]["locationOrLoadError"]["__typename"] == "RepositoryLocation":
+                break
+            if entries and entries[0]["locationOrLoadError"] and \
+                    entries[0]["locationOrLoadError"]["__typename"] == "PythonError":
+                pytest.fail(f"the code location failed to load: {entries[0]['locationOrLoadError']['message']}")
+        except OSError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail("the webserver did not come up: " + proc.stdout.read().decode(errors="replace")[-2000:])
+        time.sleep(1)
+    yield port
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_the_ui_lists_every_asset_with_its_group_and_owner(webserver):
+    from orchestration.definitions import defs
+
+    expected = {k.to_user_string(): defs.resolve_asset_graph().get(k).group_name
+                for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    data = _graphql(webserver, "{ assetNodes { assetKey { path } groupName description "
+                               "owners { ... on TeamAssetOwner { team } } } }")
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
+    assert {k: n["groupName"] for k, n in nodes.items()} == expected
+    assert {"ingest", "staging", "marts", "eligibility", "quality", "publish", "reference"} <= set(expected.values())
+    for key in ("raw/grad", "marts/fct_da_eligibility", "publish/release", "marts/fct_level_reconciliation"):
+        assert nodes[key]["description"], key
+        assert {"team": "data-engineering"} in nodes[key]["owners"], key
+
+
+def test_the_ui_lists_every_check_job_schedule_sensor_and_partition(webserver):
+    from orchestration.definitions import defs
+
+    expected = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    data = _graphql(webserver, "{ assetNodes { assetKey { path } "
+                               "assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } }")
+    checks = {("/".join(n["assetKey"]["path"]), c["name"]): c["blocking"]
+              for n in data["assetNodes"] for c in n["assetChecksOrError"].get("checks", [])}
+    assert set(checks) == expected
+    assert checks[("raw/grad", "gx_suite")] and checks[("marts/fct_indicator_results", "gx_suite")]
+    assert checks[("marts/fct_level_reconciliation", "level_reconciliation")]
+    repo = _graphql(webserver, "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
+                               "jobs { name } schedules { name cronSchedule } sensors { name } "
+                               "partitionSets { name partitionsOrError { ... on Partitions { results { name } } } } "
+                               "} } } }")["repositoriesOrError"]["nodes"][0]
+    assert {"build_release", "rebuild_all_releases"} <= {j["name"] for j in repo["jobs"]}
+    assert {s["name"]: s["cronSchedule"] for s in repo["schedules"]} == {
+        "preview_window": "0 7 * 10-11 1-5", "annual_release": "0 7 * 12 1-5"}
+    assert [s["name"] for s in repo["sensors"]] == ["raw_files_changed"]
+    build = next(p for p in repo["partitionSets"] if p["name"].startswith("build_release"))
+    releases = [r["name"] for r in build["partitionsOrError"]["results"]]
+    assert releases[0] == "2017-preview" and releases[-1] == "2025-public" and len(releases) == 14
