@@ -51,6 +51,7 @@ PUBLISHED_MARTS: tuple[tuple[str, str], ...] = (
 )
 DEPENDENCIES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great_expectations", "pandas")
 VERSIONS_DIR = ".versions"
+PUBLISH_MEMORY = "400MB"
 LATEST = "latest"
 
 
@@ -153,7 +154,8 @@ def _write_publication(warehouse: Path, out: Path, release: str, repo: Path, log
     snapshot = out / "snapshot.duckdb"
     # an in-memory session attaches the warehouse read-only and the new snapshot read-write (a read-only
     # connection could not create the snapshot)
-    con = duckdb.connect()
+    # bounded: it runs in the Dagster process after the checks (measured: 865 MB -> 570 MB for a statewide release)
+    con = duckdb.connect(config={"memory_limit": PUBLISH_MEMORY})
     try:
         # attached under its own file stem: the warehouse's views name that catalog (dbt-duckdb binds it)
         catalog = warehouse.stem

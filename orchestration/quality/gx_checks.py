@@ -20,7 +20,7 @@ from orchestration.quality.reconciliation import releases_of_run
 
 CHECK_NAME = "gx_suite"
 # DuckDB's buffer cache for the read-only session of the mart checks (the frames themselves are per release)
-READ_ONLY_MEMORY = "500MB"
+READ_ONLY_MEMORY = "300MB"
 
 
 class QualityGateError(RuntimeError):
