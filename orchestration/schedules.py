@@ -55,20 +55,22 @@ def _scheduled_release(when: datetime, stage: str):
                          tags={"cadash/trigger": f"{stage} schedule"})
 
 
-@dg.schedule(job=build_release_job, cron_schedule=PREVIEW_CRON, execution_timezone=TIMEZONE,
-             name="preview_window", default_status=dg.DefaultScheduleStatus.STOPPED,
-             description="Weekday mornings in October and November (CDE's preview window): build and publish this "
-                         "year's preview release once its files are under raw/<year>/preview/.")
-def preview_window(context: dg.ScheduleEvaluationContext):
-    return _scheduled_release(context.scheduled_execution_time, "preview")
+def _release_schedule(name: str, cron: str, stage: str, description: str) -> dg.ScheduleDefinition:
+    def evaluate(context: dg.ScheduleEvaluationContext):
+        return _scheduled_release(context.scheduled_execution_time, stage)
+
+    return dg.schedule(job=build_release_job, cron_schedule=cron, execution_timezone=TIMEZONE, name=name,
+                       default_status=dg.DefaultScheduleStatus.STOPPED, description=description)(evaluate)
 
 
-@dg.schedule(job=build_release_job, cron_schedule=ANNUAL_CRON, execution_timezone=TIMEZONE,
-             name="annual_release", default_status=dg.DefaultScheduleStatus.STOPPED,
-             description="Weekday mornings in December (the public Dashboard): build and publish this year's public "
-                         "release once its files are under raw/<year>/public/.")
-def annual_release(context: dg.ScheduleEvaluationContext):
-    return _scheduled_release(context.scheduled_execution_time, "public")
+preview_window = _release_schedule(
+    "preview_window", PREVIEW_CRON, "preview",
+    "Weekday mornings in October and November (CDE's preview window): build and publish this year's preview "
+    "release once its files are under raw/<year>/preview/.")
+annual_release = _release_schedule(
+    "annual_release", ANNUAL_CRON, "public",
+    "Weekday mornings in December (the public Dashboard): build and publish this year's public release once its "
+    "files are under raw/<year>/public/.")
 
 
 @dg.sensor(job=build_release_job, name="raw_files_changed", minimum_interval_seconds=60,

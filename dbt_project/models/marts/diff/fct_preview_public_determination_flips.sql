@@ -14,41 +14,11 @@ with colour_changes as (
 ),
 
 da as (
-    select
-        'DA' as program,
-        pv.report_year,
-        pv.cds,
-        pb.lea_name as entity_name,
-        pb.county_name,
-        pv.assistance_status as preview_status,
-        pb.assistance_status as public_status,
-        pv.is_eligible as preview_identified,
-        pb.is_eligible as public_identified,
-        pv.explanation as preview_explanation,
-        pb.explanation as public_explanation
-    from {{ ref('fct_da_eligibility') }} as pv
-    inner join {{ ref('fct_da_eligibility') }} as pb
-        on pb.report_year = pv.report_year and pb.cds = pv.cds and pb.stage = 'public'
-    where pv.stage = 'preview' and pv.assistance_status is distinct from pb.assistance_status
+    {{ stage_pair_flips('DA', ref('fct_da_eligibility'), 'lea_name', 'is_eligible') }}
 ),
 
 essa as (
-    select
-        'ESSA' as program,
-        pv.report_year,
-        pv.cds,
-        pb.school_name as entity_name,
-        pb.county_name,
-        pv.assistance_status as preview_status,
-        pb.assistance_status as public_status,
-        pv.is_identified as preview_identified,
-        pb.is_identified as public_identified,
-        pv.explanation as preview_explanation,
-        pb.explanation as public_explanation
-    from {{ ref('fct_essa_school_determinations') }} as pv
-    inner join {{ ref('fct_essa_school_determinations') }} as pb
-        on pb.report_year = pv.report_year and pb.cds = pv.cds and pb.stage = 'public'
-    where pv.stage = 'preview' and pv.assistance_status is distinct from pb.assistance_status
+    {{ stage_pair_flips('ESSA', ref('fct_essa_school_determinations'), 'school_name', 'is_identified') }}
 ),
 
 flips as (
