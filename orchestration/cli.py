@@ -53,7 +53,9 @@ def _error_chain(error) -> list[tuple[str, str]]:
 
 
 def _explain_failure(result) -> list[str]:
-    """The user-facing reasons a Dagster run failed: input errors first, then failed dbt tests."""
+    """The user-facing reasons a Dagster run failed: input errors first, then failed checks (dbt tests, suites)."""
+    from orchestration.quality.gx_runner import describe_failure
+
     reasons: list[str] = []
     for event in result.all_events:
         if not event.is_step_failure:
@@ -68,12 +70,7 @@ def _explain_failure(result) -> list[str]:
         if not check.passed:
             reasons.append(f"check failed: {check.asset_key.to_user_string()} / {check.check_name}")
             failures = check.metadata.get("failures")
-            for failure in (failures.value if failures is not None else [])[:5]:
-                where = f"[{failure['release']}] " if failure.get("release") else ""
-                column = f" ({failure['column']})" if failure.get("column") else ""
-                reasons.append(f"    {where}{failure['frame']}: {failure['expectation']}{column}, "
-                               f"{failure.get('unexpected_count') or 'n/a'} unexpected, e.g. {failure['sample'][:2]}"
-                               + (f" -- {failure['why']}" if failure.get("why") else ""))
+            reasons += [f"    {describe_failure(f)}" for f in (failures.value if failures is not None else [])[:5]]
     return reasons
 
 
@@ -236,7 +233,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
-    from orchestration.partitions import RELEASES
+    from orchestration.quality.reconciliation import releases_of_run
 
     print(f"cadash build: {count} release(s) from {config.raw_dir} into {config.warehouse}, published to "
           f"{config.publish_dir}", flush=True)
@@ -252,9 +249,8 @@ def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
             for reason in _explain_failure(result) or ["the run failed (see the log above)"]:
                 print(f"  - {reason}", file=sys.stderr)
             return EXIT_FAILED
-        order = RELEASES.get_partition_keys()
-        expected = order[order.index(first): order.index(last) + 1]
-        unpublished = [k for k in expected if k not in _published(result)]
+        published = _published(result)
+        unpublished = [k for k in releases_of_run(tags) if k not in published]
         if unpublished:  # a skipped step is not a success
             print(f"\nBUILD FAILED for {label}: the run ended without publishing {', '.join(unpublished)} (a step "
                   "was skipped); the previous publication is unchanged", file=sys.stderr)

@@ -42,6 +42,12 @@ def release_fingerprint(release: Release) -> str | None:
     return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 
 
+def _run_request(release: Release, fingerprint: str, trigger: str) -> dg.RunRequest:
+    """A build of one release, keyed by its files' fingerprint: the same files never run twice."""
+    return dg.RunRequest(run_key=f"{release.key}:{fingerprint}", partition_key=release.key,
+                         tags={"cadash/trigger": trigger})
+
+
 def _scheduled_release(when: datetime, stage: str):
     """The release a tick at `when` asks for, or the reason to skip."""
     year = when.year
@@ -51,8 +57,7 @@ def _scheduled_release(when: datetime, stage: str):
     fingerprint = release_fingerprint(release)
     if fingerprint is None:
         return dg.SkipReason(f"no files yet under {release_dir(app_settings.load().raw_dir, release)}")
-    return dg.RunRequest(run_key=f"{release.key}:{fingerprint}", partition_key=release.key,
-                         tags={"cadash/trigger": f"{stage} schedule"})
+    return _run_request(release, fingerprint, f"{stage} schedule")
 
 
 def _release_schedule(name: str, cron: str, stage: str, description: str) -> dg.ScheduleDefinition:
@@ -88,8 +93,7 @@ def raw_files_changed(context: dg.SensorEvaluationContext):
                 continue
             current[release.key] = fingerprint
             if seen.get(release.key) != fingerprint:
-                requests.append(dg.RunRequest(run_key=f"{release.key}:{fingerprint}", partition_key=release.key,
-                                              tags={"cadash/trigger": "raw files changed"}))
+                requests.append(_run_request(release, fingerprint, "raw files changed"))
     context.update_cursor(json.dumps(current, sort_keys=True))
     if not requests:
         return dg.SkipReason("no new or changed files under the raw dir")

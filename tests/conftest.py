@@ -38,18 +38,25 @@ def copy_release_files(dest: Path, *relative: str) -> Path:
 @pytest.fixture(scope="session")
 def bundled_warehouse(tmp_path_factory) -> Path:
     """The warehouse built by `cadash build` from every bundled real release (once per test session)."""
+    path = tmp_path_factory.mktemp("bundled") / "warehouse.duckdb"
+    code = build_in_isolation(["--raw-dir", str(BUNDLED_RAW), "--warehouse", str(path), "--publish-dir",
+                               str(path.parent / "published")])
+    assert code == 0, "cadash build on the bundled real files failed"
+    return path
+
+
+def build_in_isolation(args: list[str]) -> int:
+    """`cadash build ARGS` for a module- or session-scoped fixture: the environment the CLI writes (paths,
+    DAGSTER_HOME) is restored afterwards, since no per-test monkeypatch is there to undo it."""
     from orchestration.cli import main
 
-    path = tmp_path_factory.mktemp("bundled") / "warehouse.duckdb"
     saved = dict(os.environ)
     try:
         os.environ.pop("DAGSTER_HOME", None)
-        code = main(["build", "--raw-dir", str(BUNDLED_RAW), "--warehouse", str(path)])
+        return main(["build", *args])
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    assert code == 0, "cadash build on the bundled real files failed"
-    return path
 
 
 def publication_state(path: Path) -> dict[str, str]:

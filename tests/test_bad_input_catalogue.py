@@ -23,7 +23,7 @@ import pytest
 from orchestration import settings as app_settings
 from orchestration.cli import main
 
-from .conftest import copy_release_files, publication_state
+from .conftest import build_in_isolation, copy_release_files, publication_state
 
 pytestmark = pytest.mark.slow
 
@@ -72,15 +72,8 @@ class Scene:
 def good_state(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("catalogue")
     copy_release_files(base / "raw", ELPI17, ELPI18, LOCAL18)
-    saved = dict(os.environ)
-    try:
-        os.environ.pop("DAGSTER_HOME", None)
-        code = main(["build", "--raw-dir", str(base / "raw"), "--warehouse", str(base / "warehouse.duckdb"),
-                     "--publish-dir", str(base / "published")])
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    assert code == 0
+    assert build_in_isolation(["--raw-dir", str(base / "raw"), "--warehouse", str(base / "warehouse.duckdb"),
+                               "--publish-dir", str(base / "published")]) == 0
     return base
 
 
@@ -258,7 +251,7 @@ def test_14_a_check_failure_in_a_mart(scene, capsys, tmp_path, monkeypatch):
     scene.assert_nothing_changed(warehouse=False)
 
 
-def test_15_the_process_killed_mid_build(scene):
+def test_15_the_process_killed_mid_build(scene, capsys):
     """kill -9 of the build (its process group: cadash and its dbt child) while dbt runs: the publication is as it
     was, the warehouse opens, and the next build succeeds and publishes the same data."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -278,9 +271,8 @@ def test_15_the_process_killed_mid_build(scene):
     assert publication_state(scene.published) == scene.publication_before
     duckdb.connect(str(scene.warehouse), read_only=True).close()           # recovers from its WAL
     before = {e["table"]: e["rows"] for e in _manifest(scene.published / "2018-public")["files"]}
-    code = main(["build", "--raw-dir", str(scene.raw), "--warehouse", str(scene.warehouse), "--publish-dir",
-                 str(scene.published), "--release", "2018-public"])
-    assert code == 0
+    code, err = scene.build(capsys, "--release", "2018-public")
+    assert code == 0, err
     assert {e["table"]: e["rows"] for e in _manifest(scene.published / "2018-public")["files"]} == before
     assert warehouse_state(scene.warehouse) != {} and _fact_rows(scene.warehouse) == 19884
 

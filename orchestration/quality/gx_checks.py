@@ -17,6 +17,7 @@ import dagster as dg
 from orchestration import settings as app_settings
 from orchestration.quality import gx_runner
 from orchestration.quality.reconciliation import releases_of_run
+from orchestration.releases.registry import STEM_INDICATOR
 
 CHECK_NAME = "gx_suite"
 # DuckDB's buffer cache for the read-only session of the mart checks (the frames themselves are per release)
@@ -98,8 +99,7 @@ class RawGate:
 
     def release(self, con, release) -> None:
         """before_commit hook of load_release: every release-scoped raw suite, for this release."""
-        tables = [t for t, s in self.suites.items() if s["table"] != "raw.title_i_status"]
-        self._run(con, tables, [release.key])
+        self._run(con, [f"raw.{stem}" for stem in STEM_INDICATOR], [release.key])
 
     def reference(self, con, name: str) -> None:
         """before_commit hook of load_reference_inputs."""

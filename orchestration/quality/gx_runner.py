@@ -49,11 +49,24 @@ class ExpectationOutcome:
     sample: list = field(default_factory=list)      # failing values, or failing rows with the sample columns
     why: str | None = None
 
+    def as_dict(self) -> dict:
+        """JSON-safe, as an asset check's metadata carries it."""
+        return {"frame": self.frame, "release": self.release, "expectation": self.expectation, "column": self.column,
+                "unexpected_count": self.unexpected_count, "why": self.why, "sample": self.sample}
+
     def describe(self) -> str:
-        where = f"[{self.release}] " if self.release else ""
-        col = f"({self.column}) " if self.column else ""
-        count = f"{self.unexpected_count:,} unexpected; " if self.unexpected_count else ""
-        return f"{where}{self.frame}: {self.expectation} {col}failed: {count}sample {self.sample[:3]}"
+        return describe_failure(self.as_dict())
+
+
+def describe_failure(failure: dict) -> str:
+    """One line for a failed expectation (from an outcome or from a check's metadata): release, frame,
+    expectation, column, count, two sample rows and the rule's source."""
+    where = f"[{failure['release']}] " if failure.get("release") else ""
+    column = f" ({failure['column']})" if failure.get("column") else ""
+    count = f"{failure['unexpected_count']:,}" if failure.get("unexpected_count") else "n/a"
+    why = f" -- {failure['why']}" if failure.get("why") else ""
+    return (f"{where}{failure['frame']}: {failure['expectation']}{column}, {count} unexpected, "
+            f"e.g. {failure['sample'][:2]}{why}")
 
 
 @dataclass
@@ -270,13 +283,6 @@ def run_suite(con, suite: dict, releases: list[str], context=None) -> SuiteResul
     return SuiteResult(suite["name"], suite["table"], rows, outcomes)
 
 
-def validate_frame(frame, suite: dict, frame_name: str = "rows") -> SuiteResult:
-    """Validate a frame already in memory against one frame of a suite (tests, ad-hoc use)."""
-    items = _validate(gx_context(), suite["name"].replace(".", "_"), frame, suite["frames"][frame_name],
-                      suite.get("sample_columns", []))
-    return SuiteResult(suite["name"], suite["table"], len(frame), _outcomes(items, frame_name, None))
-
-
 def check_metadata(result: SuiteResult) -> dict:
     """What an asset check shows: rows validated, expectations run, failures with their samples (JSON-safe)."""
     return {
@@ -284,7 +290,5 @@ def check_metadata(result: SuiteResult) -> dict:
         "rows_validated": result.rows,
         "expectations_run": len(result.outcomes),
         "expectations_failed": len(result.failures),
-        "failures": [{"frame": f.frame, "release": f.release, "expectation": f.expectation, "column": f.column,
-                      "unexpected_count": f.unexpected_count, "why": f.why, "sample": f.sample}
-                     for f in result.failures],
+        "failures": [f.as_dict() for f in result.failures],
     }
