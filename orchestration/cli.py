@@ -4,6 +4,7 @@
     cadash generate [--out DIR] [--seed N] [--scale F] [--years 2018,2019] [--stems grad,susp] [--if-missing]
     cadash bench [--scales 1,2,4] [--work DIR] [--seed N]
     cadash releases [--raw-dir DIR]
+    cadash report [--publish-dir DIR] [--release 2018-public ...]
 
 `build` materializes the same Dagster definitions the UI uses, in-process, one run per block of neighbouring
 releases (so dbt runs once per block): ingest behind the raw suites, dbt build, the mart suites and the
@@ -165,6 +166,8 @@ def _summary(config: app_settings.Settings) -> str:
                  "marts.cde_essaassistanceYY")
     lines.append(f"published (what BI tools read): {config.publish_dir}/<release>/ and {config.publish_dir}/latest "
                  "-> newest public release; Parquet per mart, snapshot.duckdb, manifest.json")
+    lines.append(f"report (open in a browser): {config.publish_dir}/reports/<release>/index.html, "
+                 f"{config.publish_dir}/reports/latest/index.html; `cadash report` rebuilds it")
     lines.append(f"warehouse: {config.warehouse}")
     lines.append("read it (read-only, while no build runs): .venv/bin/python -c \"import duckdb; "
                  f"print(duckdb.connect('{config.warehouse}', read_only=True)"
@@ -289,6 +292,28 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The HTML report of published releases (also built by `cadash build` after publication)."""
+    from orchestration.report.builder import ReportError, build_reports, published_releases
+
+    config = _apply_overrides(args)
+    try:
+        keys = [Release.parse(k).key for k in args.release] if args.release else published_releases(
+            config.publish_dir)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        results = build_reports(config.publish_dir, keys)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    pages = sum(r.total_pages for r in results)
+    print(f"{len(results)} report(s), {pages:,} pages, in {config.publish_dir / 'reports'}; open "
+          f"{config.publish_dir / 'reports' / results[-1].release / 'index.html'} in a browser")
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from orchestration.bench import default_work_dir, run_bench, table
 
@@ -327,6 +352,12 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--work", help="working folder (default data/bench)")
     bench.add_argument("--seed", type=int, default=2017)
     bench.set_defaults(func=cmd_bench)
+
+    report = sub.add_parser("report", help="write the HTML report of published releases (publish dir/reports/)")
+    report.add_argument("--publish-dir", help="the publish directory (env DASHBOARD_PUBLISH_DIR)")
+    report.add_argument("--release", action="append", metavar="YEAR-STAGE",
+                        help="report this published release (repeatable); default: every published release")
+    report.set_defaults(func=cmd_report)
 
     releases = sub.add_parser("releases", help="list the releases found under the raw directory")
     releases.add_argument("--raw-dir")

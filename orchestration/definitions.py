@@ -12,6 +12,7 @@ from orchestration.jobs import build_release_job, rebuild_all_job
 from orchestration.publish.assets import published_release
 from orchestration.quality.gx_checks import published_mart_suites
 from orchestration.quality.reconciliation import level_disagreements, level_reconciliation
+from orchestration.report.assets import release_report
 from orchestration.schedules import annual_release, preview_window, raw_files_changed
 from orchestration.transform.assets import dashboard_dbt_assets
 from orchestration.transform.project import DBT_PROJECT, dbt_executable
@@ -22,7 +23,7 @@ def build_definitions(config: app_settings.Settings | None = None) -> dg.Definit
     app_settings.export(config)  # the dbt subprocess reads DASHBOARD_WAREHOUSE from the environment
     config.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dg.Definitions(
-        assets=[ingest_research_files, dashboard_dbt_assets, published_release],
+        assets=[ingest_research_files, dashboard_dbt_assets, published_release, release_report],
         asset_checks=[level_reconciliation, level_disagreements, published_mart_suites],
         jobs=[build_release_job, rebuild_all_job],
         schedules=[preview_window, annual_release],

@@ -28,6 +28,7 @@ EXPECTED_ASSETS = {
     *(f"marts/cde_essaassistance{y}" for y in (22, 23, 24, 25)),
     "reference/da_state_criteria", "reference/essa_criteria", "reference/cde_list_layouts",
     "publish/release",  # issue 7
+    "publish/report",   # issue 8: the HTML report, after publication
 }
 
 
@@ -71,6 +72,9 @@ def test_every_suite_is_a_blocking_check_on_its_asset_and_publication_waits_for_
     publish = graph.get(dg.AssetKey(["publish", "release"]))
     assert publish.group_name == "publish"
     assert {dg.AssetKey(t.split(".")) for t, _ in PUBLISHED_MARTS} <= set(publish.parent_keys)
+    report = graph.get(dg.AssetKey(["publish", "report"]))   # the report reads the publication, nothing else
+    assert (report.group_name, set(report.parent_keys)) == ("publish", {dg.AssetKey(["publish", "release"])})
+    assert report.partitions_def == publish.partitions_def and report.owners == publish.owners
 
 
 def test_loading_the_definitions_does_not_import_great_expectations():
@@ -83,9 +87,13 @@ def test_loading_the_definitions_does_not_import_great_expectations():
 
 
 def test_jobs_and_partitions(defs):
+    import dagster as dg
+
     jobs = {j.name for j in defs.resolve_all_job_defs()}
     assert {"build_release", "rebuild_all_releases"} <= jobs
     job = defs.resolve_job_def("build_release")
+    for name in ("build_release", "rebuild_all_releases"):   # the jobs that publish also write the report
+        assert dg.AssetKey(["publish", "report"]) in defs.resolve_job_def(name).asset_layer.executable_asset_keys
     assert job.partitions_def.get_partition_keys()[:2] == ["2017-preview", "2017-public"]
     rebuild = defs.resolve_job_def("rebuild_all_releases")
     assert rebuild.tags["dagster/asset_partition_range_start"] == "2017-preview"
@@ -120,7 +128,8 @@ def test_materializing_one_release_in_a_temp_warehouse(tmp_path, monkeypatch):
         result = job.execute_in_process(partition_key="2018-public", instance=dg.DagsterInstance.ephemeral())
         assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {"raw/elpi", "marts/fct_indicator_results", "marts/dim_entity", "publish/release"} <= materialized
+    assert {"raw/elpi", "marts/fct_indicator_results", "marts/dim_entity", "publish/release",
+            "publish/report"} <= materialized
     assert all(c.passed for c in result.get_asset_check_evaluations())
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

@@ -84,7 +84,9 @@ def test_the_ui_lists_every_asset_with_its_group_and_owner(webserver):
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert {k: n["groupName"] for k, n in nodes.items()} == expected
     assert {"ingest", "staging", "marts", "eligibility", "quality", "publish", "reference"} <= set(expected.values())
-    for key in ("raw/grad", "marts/fct_da_eligibility", "publish/release", "marts/fct_level_reconciliation"):
+    assert nodes["publish/report"]["groupName"] == "publish"
+    for key in ("raw/grad", "marts/fct_da_eligibility", "publish/release", "publish/report",
+                "marts/fct_level_reconciliation"):
         assert nodes[key]["description"], key
         assert {"team": "data-engineering"} in nodes[key]["owners"], key
 

@@ -1,0 +1,44 @@
+"""The report asset: the static HTML report of each release, written after the release is published.
+
+It depends on publish/release only, so a run builds it after publication, i.e. after every blocking check passed;
+it reads nothing but the publication (reports/<release>/ under the publish dir, switched into place atomically).
+
+No `from __future__ import annotations` here: Dagster checks the context annotation at definition time.
+"""
+
+import dagster as dg
+
+from orchestration import settings as app_settings
+from orchestration.partitions import RELEASES
+from orchestration.publish.assets import PUBLISHED_RELEASE
+
+PUBLISHED_REPORT = dg.AssetKey(["publish", "report"])
+
+
+@dg.asset(
+    key=PUBLISHED_REPORT,
+    group_name="publish",
+    partitions_def=RELEASES,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=[PUBLISHED_RELEASE],
+    kinds={"html"},
+    owners=app_settings.ASSET_OWNERS,
+    description="published/reports/<release>/: the HTML report of the published release, static files that open "
+                "from file:// (state page, a page per county and per LEA: DA and ESSA determinations with their "
+                "evidence, 5x5 grids, status trends, near misses, the preview-to-public flips), switched into place "
+                "atomically; reports/latest points to the newest public release (README: Report).",
+)
+def release_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    from orchestration.report.builder import build_report   # jinja2 and the page code only when a report is built
+
+    config = app_settings.load()
+    reports = {}
+    for key in context.partition_keys:
+        result = build_report(config.publish_dir, key, log=context.log.info)
+        reports[key] = {"path": str(result.path), "index": str(config.publish_dir / "reports" / key / "index.html"),
+                        "pages": result.pages, "seconds": round(result.seconds, 1)}
+    return dg.MaterializeResult(metadata={
+        "pages_written": dg.MetadataValue.int(sum(sum(r["pages"].values()) for r in reports.values())),
+        "path": dg.MetadataValue.path(str(config.publish_dir / "reports")),
+        "reports": dg.MetadataValue.json(reports),
+    })
