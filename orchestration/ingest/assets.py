@@ -15,6 +15,7 @@ from orchestration.partitions import RELEASES
 from orchestration.quality.gx_checks import QualityGateError, RawGate, raw_check_specs
 from orchestration.releases.discovery import Release
 from orchestration.releases.registry import STEM_INDICATOR
+from orchestration.transform.table_metadata import table_metadata
 
 RAW_SPECS = [
     dg.AssetSpec(
@@ -69,6 +70,9 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
         # not close the connection when the body raises, which would keep the file open in a long-lived process
         with duckdb.get_connection() as con, contextlib.closing(con):
             references = _ingest(con, raw_dir, context, gate, per_stem, files)
+            # column schema and whole-table row count of each raw table, as the UI shows them
+            tables = {name: table_metadata(con, "raw", name, "table", [])
+                      for name in [*STEM_INDICATOR, *(ref.name for ref in references)]}
     except QualityGateError as exc:
         context.log.error(str(exc))
         yield from gate.check_results()   # the failed blocking checks fail the step; nothing is materialized
@@ -77,6 +81,7 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(["raw", stem]),
             metadata={
+                **tables[stem],
                 "rows_loaded": dg.MetadataValue.int(sum(per_stem[stem].values())),
                 "rows_by_release": dg.MetadataValue.json(per_stem[stem]),
                 "files": dg.MetadataValue.json(files[stem]),
@@ -86,6 +91,7 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(["raw", ref.name]),
             metadata={
+                **tables[ref.name],
                 "rows_loaded": dg.MetadataValue.int(ref.rows),
                 "file": dg.MetadataValue.text(f"{ref.file_name} sha256:{ref.sha256[:12]}" if ref.file_name
                                               else "absent (empty table)"),

@@ -11,7 +11,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration import settings as app_settings
 from orchestration.partitions import RELEASES
 from orchestration.transform.partition_vars import dbt_vars_for_partitions
-from orchestration.transform.project import DBT_PROJECT, ensure_manifest
+from orchestration.transform.project import DBT_PROJECT, MANIFEST, ensure_manifest
+from orchestration.transform.table_metadata import with_progress_and_metadata
 
 
 QUALITY_MODELS = {"fct_level_reconciliation", "fct_level_disagreements", "int_indicator_results__levels_computed"}
@@ -55,4 +56,6 @@ def dashboard_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     if config.full_refresh:
         args.append("--full-refresh")
     context.log.info(f"dbt {' '.join(args)}")
-    yield from dbt.cli(args, context=context).stream()
+    # progress per model in the run log, then each model's column schema and row counts (table_metadata.py)
+    yield from with_progress_and_metadata(dbt.cli(args, context=context).stream(), context,
+                                          app_settings.load().warehouse, MANIFEST, context.partition_keys)
