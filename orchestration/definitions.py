@@ -10,6 +10,7 @@ from orchestration import settings as app_settings
 from orchestration.ingest.assets import ingest_research_files
 from orchestration.jobs import build_release_job, rebuild_all_job
 from orchestration.publish.assets import published_release
+from orchestration.quality.freshness_check import check_freshness_job, freshness_daily, release_freshness_check
 from orchestration.quality.gx_checks import published_mart_suites
 from orchestration.quality.reconciliation import level_disagreements, level_reconciliation
 from orchestration.report.assets import release_report
@@ -24,9 +25,9 @@ def build_definitions(config: app_settings.Settings | None = None) -> dg.Definit
     config.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dg.Definitions(
         assets=[ingest_research_files, dashboard_dbt_assets, published_release, release_report],
-        asset_checks=[level_reconciliation, level_disagreements, published_mart_suites],
-        jobs=[build_release_job, rebuild_all_job],
-        schedules=[preview_window, annual_release],
+        asset_checks=[level_reconciliation, level_disagreements, published_mart_suites, release_freshness_check],
+        jobs=[build_release_job, rebuild_all_job, check_freshness_job],
+        schedules=[preview_window, annual_release, freshness_daily],
         sensors=[raw_files_changed],
         resources={
             # Checkpoint (compress and write) once per run rather than after every release's commit; the WAL
