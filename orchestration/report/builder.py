@@ -35,6 +35,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -43,6 +44,7 @@ from markupsafe import Markup, escape
 
 from orchestration.publish.publisher import LATEST, VERSIONS_DIR, _switch_link
 from orchestration.releases.discovery import Release
+from orchestration.report import grid as grid_html
 from orchestration.report import svg
 from orchestration.rules import Rules
 from orchestration.settings import DBT_PROJECT_DIR
@@ -54,6 +56,7 @@ STYLESHEET = HERE / "report.css"
 LEVEL_LABELS = DBT_PROJECT_DIR / "seeds" / "eligibility" / "level_labels.csv"
 REPORT_MEMORY = "400MB"
 STATE_CDS = "00000000000000"
+MAX_TREND_GROUPS = 3          # lines besides All Students in an LEA's trend plots (readable, and pages stay small)
 INDICATORS = ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science")
 AVERAGE_INDICATORS = {"ela", "math", "science"}      # status in points from standard, else a percent
 
@@ -126,6 +129,7 @@ class Labels:
     rules: Rules
     colour: dict[int, str]
     status: dict[tuple[str, int], str]
+    _cache: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "Labels":
@@ -139,17 +143,25 @@ class Labels:
         return cls(Rules(), colour, status)
 
     def change(self, indicator: str, year: int, cut_table: str) -> dict[int, str]:
-        rows = self.rules._matching(self.rules.change_rows, indicator, year, cut_table)
-        return {int(r["change_level"]): r["level_name"] for r in rows}
+        """change level -> its name (Declined Significantly ..., for chronic absenteeism and suspension Increased
+        Significantly ...), from seeds/rules/change_cut_points.csv."""
+        key = ("change", indicator, year, cut_table)
+        if key not in self._cache:
+            rows = self.rules._matching(self.rules.change_rows, indicator, year, cut_table)
+            self._cache[key] = {int(r["change_level"]): r["level_name"] for r in rows}
+        return self._cache[key]
 
     def grid(self, indicator: str, year: int, cut_table: str) -> dict[tuple[int, int], int]:
         """(status level, change level) -> colour code of the box, from seeds/rules/color_grids.csv."""
-        import numpy as np
+        key = ("grid", indicator, year, cut_table)
+        if key not in self._cache:
+            import numpy as np
 
-        status = np.repeat(np.arange(1, 6), 5)
-        change = np.tile(np.arange(1, 6), 5)
-        colours = self.rules.colors(indicator, year, cut_table, status, change)
-        return {(int(s), int(c)): int(k) for s, c, k in zip(status, change, colours)}
+            status = np.repeat(np.arange(1, 6), 5)
+            change = np.tile(np.arange(1, 6), 5)
+            colours = self.rules.colors(indicator, year, cut_table, status, change)
+            self._cache[key] = {(int(s), int(c)): int(k) for s, c, k in zip(status, change, colours)}
+        return self._cache[key]
 
 
 # --------------------------------------------------------------------------------------------------- loading
@@ -222,11 +234,11 @@ def _load_release(con, release: Release, manifest: dict, version: Path, trend_re
     leas: dict[str, dict] = {}
     for row in _rows(con, "select * from rel.marts.fct_da_eligibility where release_key = ? order by cds", [key]):
         leas[row["cds"]] = row
+    columns = [d[0] for d in con.execute("select * from rel.marts.fct_da_eligibility limit 0").description]
     for e in entities.values():   # districts without a DA row (e.g. a year's files without DA inputs)
         if e["entity_type"] == "district" and e["cds"] not in leas:
-            leas[e["cds"]] = {"cds": e["cds"], "lea_name": e["entity_name"], "county_name": e["county_name"],
-                              "lea_type": "coe" if e["is_coe"] else "district", "assistance_status": None,
-                              "is_eligible": None}
+            leas[e["cds"]] = {**dict.fromkeys(columns), "cds": e["cds"], "lea_name": e["entity_name"],
+                              "county_name": e["county_name"], "lea_type": "coe" if e["is_coe"] else "district"}
     for lea in leas.values():
         if lea["county_name"]:
             names[lea["cds"][:2]][lea["county_name"]] += 1
@@ -260,15 +272,21 @@ def _load_release(con, release: Release, manifest: dict, version: Path, trend_re
 
 
 def _trend_groups(data: ReportData) -> dict[str, list[str]]:
-    """Whose lines each page plots: All Students, and for an LEA the groups of its DA evidence and near misses."""
-    wanted: dict[str, set[str]] = {STATE_CDS: {"ALL"}}
-    for cds in data.leas:
-        wanted[cds] = {"ALL"} | {r["student_group"] for r in data.da_evidence.get(cds, [])}
+    """Whose lines each page plots: All Students, and for an LEA up to MAX_TREND_GROUPS student groups: the
+    qualifying groups of its DA determination, then the other groups of its evidence, then its near misses'."""
+    order = {g: r["sort_order"] for g, r in data.groups.items()}
+    near: dict[str, set[str]] = defaultdict(set)
     for n in data.near_misses:
-        if n["program"] == "da" and n["cds"] in wanted:
-            wanted[n["cds"]].add(n["student_group"])
-    return {cds: sorted(g, key=lambda code: data.groups.get(code, {}).get("sort_order", 999))
-            for cds, g in wanted.items()}
+        if n["program"] == "da":
+            near[n["cds"]].add(n["student_group"])
+    wanted: dict[str, list[str]] = {STATE_CDS: ["ALL"]}
+    for cds, lea in data.leas.items():
+        qualifying = set(filter(None, (lea.get("qualifying_student_groups") or "").split(",")))
+        evidence = {r["student_group"] for r in data.da_evidence.get(cds, [])}
+        ranked = sorted(qualifying | evidence | near.get(cds, set()),
+                        key=lambda g: (g not in qualifying, g not in evidence, order.get(g, 999), g))
+        wanted[cds] = ["ALL"] + [g for g in ranked if g != "ALL"][:MAX_TREND_GROUPS]
+    return wanted
 
 
 def _load_trends(con, data: ReportData, publish_dir: Path) -> None:
@@ -335,8 +353,12 @@ def colourize(text) -> Markup:
     """Escape the text and show each colour word (Red ... Blue) as a chip in its Dashboard colour."""
     if text is None:
         return Markup("")
+    return _colourize(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _colourize(value: str) -> Markup:
     parts, last = [], 0
-    value = str(text)
     for match in _COLOUR_WORDS.finditer(value):
         parts.append(escape(value[last:match.start()]))
         word = match.group(1)
@@ -472,6 +494,7 @@ class PageModel:
                 column.append({"level": level, "label": label,
                                "groups": [v for v in views if v["status_level"] == level]})
             section["status_column"] = {"rows": column, "unplaced": [v for v in views if not v["status_level"]]}
+        section["html"] = grid_html.indicator_section(section, self.year)
         return section
 
     # ---------------------------------------------------------------- trends

@@ -2,8 +2,9 @@
 
 One plot per indicator: x = report year (linear in the year, so the 2020-2021 gap without Dashboards shows, and a
 segment across it is dashed), y = status (points from standard or percent) on a "nice" scale; one line per student
-group; each point filled with the colour the result got that year (white where it had none) and carrying its year,
-value and colour as data attributes and in a <title> (the tooltip). The scale is exposed on the <svg> element
+group; each point filled with the colour the result got that year (white where it had none), its year and value as
+data attributes (data-year, data-value; its group on the enclosing <g data-group>) and, with its colour, in a <title>
+(the tooltip). The scale is exposed on the <svg> element
 (data-x-domain, data-y-domain, data-plot) so a reader or a test can map a point back to its value.
 """
 
@@ -105,6 +106,13 @@ def plot_scales(years: list[int], values: list[float], unit: str) -> tuple[Linea
     return x, y, ticks
 
 
+def _polyline(run: list[Point], x: LinearScale, y: LinearScale, stroke: str, dash: str) -> str:
+    if len(run) < 2:
+        return ""
+    coordinates = " ".join(f"{x(p.year):.1f},{y(p.value):.1f}" for p in run)
+    return f'<polyline class="series" stroke="{stroke}"{dash} points="{coordinates}"/>'
+
+
 def trend_svg(indicator: str, title: str, unit: str, years: list[int], series: list[Series],
               colour_hex: dict[int, str]) -> Markup:
     """The SVG of one indicator's trend. `years`: every report year of the report's trend releases (the x axis);
@@ -121,29 +129,33 @@ def trend_svg(indicator: str, title: str, unit: str, years: list[int], series: l
     left, right = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
     for tick in ticks:
         ty = y(tick)
-        out.append(f'<line class="gridline" x1="{left}" x2="{right}" y1="{ty:.2f}" y2="{ty:.2f}"/>')
-        out.append(f'<text class="tick" x="{left - 6}" y="{ty + 4:.2f}" text-anchor="end">'
+        out.append(f'<line class="gridline" x1="{left}" x2="{right}" y1="{ty:.1f}" y2="{ty:.1f}"/>')
+        out.append(f'<text class="tick" x="{left - 6}" y="{ty + 4:.1f}" text-anchor="end">'
                    f"{escape(_tick_label(tick, unit))}</text>")
     if unit != "%" and ticks[0] < 0 < ticks[-1]:   # the standard (distance 0) for the academic indicators
-        out.append(f'<line class="zero" x1="{left}" x2="{right}" y1="{y(0):.2f}" y2="{y(0):.2f}"/>')
+        out.append(f'<line class="zero" x1="{left}" x2="{right}" y1="{y(0):.1f}" y2="{y(0):.1f}"/>')
     for year in years:
-        out.append(f'<text class="tick" x="{x(year):.2f}" y="{HEIGHT - 8}" text-anchor="middle">{year}</text>')
+        out.append(f'<text class="tick" x="{x(year):.1f}" y="{HEIGHT - 8}" text-anchor="middle">{year}</text>')
     for number, s in enumerate(series):
         stroke = SERIES_COLOURS[number % len(SERIES_COLOURS)]
-        dash = SERIES_DASHES[number % len(SERIES_DASHES)]
+        dash = f' stroke-dasharray="{SERIES_DASHES[number % len(SERIES_DASHES)]}"' if number else ""
         points = sorted(s.points, key=lambda p: p.year)
+        run: list[Point] = points[:1]
         for a, b in zip(points, points[1:]):
-            gap = any(a.year < yr < b.year for yr in years) or b.year - a.year > 1
-            style = ' stroke-dasharray="2 4"' if gap else (f' stroke-dasharray="{dash}"' if dash else "")
-            out.append(f'<line class="series" stroke="{stroke}"{style} x1="{x(a.year):.2f}" y1="{y(a.value):.2f}" '
-                       f'x2="{x(b.year):.2f}" y2="{y(b.value):.2f}"/>')
+            if any(a.year < yr < b.year for yr in years) or b.year - a.year > 1:   # no Dashboard or no result between
+                out.append(_polyline(run, x, y, stroke, dash))
+                out.append(f'<line class="series gap" stroke="{stroke}" stroke-dasharray="2 4" x1="{x(a.year):.1f}" '
+                           f'y1="{y(a.value):.1f}" x2="{x(b.year):.1f}" y2="{y(b.value):.1f}"/>')
+                run = [b]
+            else:
+                run.append(b)
+        out.append(_polyline(run, x, y, stroke, dash))
+        out.append(f'<g class="points" stroke="{stroke}" data-group="{escape(s.group)}">')
         for p in points:
             fill = colour_hex.get(p.colour, "#ffffff")
-            label = f"{p.year} {s.name}: {format_value(p.value, unit)}" + (
-                f" ({p.colour_label})" if p.colour_label else " (no colour)")
-            out.append(f'<circle class="point" cx="{x(p.year):.2f}" cy="{y(p.value):.2f}" r="4.5" fill="{fill}" '
-                       f'stroke="{stroke}" data-group="{escape(s.group)}" data-year="{p.year}" '
-                       f'data-value="{p.value}" data-colour="{escape(p.colour_label)}">'
-                       f"<title>{escape(label)}</title></circle>")
+            label = f"{s.group} {p.year}: {format_value(p.value, unit)}, {p.colour_label or 'no colour'}"
+            out.append(f'<circle cx="{x(p.year):.1f}" cy="{y(p.value):.1f}" r="4.5" fill="{fill}" data-year="{p.year}" '
+                       f'data-value="{p.value}"><title>{escape(label)}</title></circle>')
+        out.append("</g>")
     out.append("</svg>")
     return Markup("".join(out))
