@@ -461,6 +461,10 @@ def test_the_county_page_lists_its_leas_near_misses_and_flips(published, browser
         flip = page.locator(f'#flips tr.flip[data-cds="{MANZANITA}"]')
         assert "newly identified in public" in flip.inner_text() and "susp SWD: Orange -> Red" in flip.inner_text()
         assert flip.locator("a").get_attribute("href") == f"../lea/{MANZANITA}.html"
+        preview, public = _query(published, "2023-public", "select preview_explanation, public_explanation from "
+                                 "marts.fct_preview_public_determination_flips where cds = ?", [MANZANITA])[0]
+        reason = flip.locator("td.reason").inner_text()             # the reason: both releases' explanations
+        assert preview in reason and public in reason and public.startswith("Eligible (Method 1): SWD met P5")
         school = page.locator(f'#schools tr[data-cds="{LUPINE}"]')
         assert "CSI Low Performing" in school.inner_text()
         assert school.locator("a").get_attribute("href") == f"../lea/{POPPY}.html"

@@ -258,7 +258,9 @@ def _load_release(con, release: Release, manifest: dict, version: Path, trend_re
     results: dict[str, list[dict]] = defaultdict(list)
     con.execute("create temp table report_entities (cds varchar)")
     con.executemany("insert into report_entities values (?)", [[c] for c in [STATE_CDS, *leas]])
-    for row in _rows(con, "select f.* from rel.marts.fct_indicator_results as f "
+    for row in _rows(con, "select f.cds, f.indicator, f.student_group, f.curr_denominator, f.curr_status, f.change, "
+                          "f.status_level, f.change_level, f.color, f.box, f.is_safety_net, f.cut_table, "
+                          "f.color_ineligible_reason from rel.marts.fct_indicator_results as f "
                           "join report_entities using (cds) where f.release_key = ?", [key]):
         results[row["cds"]].append(row)
     counties = {code: c.most_common(1)[0][0] for code, c in names.items()}
