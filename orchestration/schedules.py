@@ -16,6 +16,7 @@ No `from __future__ import annotations` here: Dagster checks the context annotat
 
 import hashlib
 import json
+import os
 from datetime import datetime
 
 import dagster as dg
@@ -78,7 +79,8 @@ annual_release = _release_schedule(
     "files are under raw/<year>/public/.")
 
 
-@dg.sensor(job=build_release_job, name="raw_files_changed", minimum_interval_seconds=60,
+@dg.sensor(job=build_release_job, name="raw_files_changed",
+           minimum_interval_seconds=int(os.environ.get(app_settings.ENV_SENSOR_INTERVAL, "60")),
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="A new or changed file under the raw dir requests a build of its release only.")
 def raw_files_changed(context: dg.SensorEvaluationContext):

@@ -31,6 +31,8 @@ ENV_WAREHOUSE = "DASHBOARD_WAREHOUSE"
 ENV_RAW_DIR = "DASHBOARD_RAW_DIR"
 ENV_PUBLISH_DIR = "DASHBOARD_PUBLISH_DIR"
 ENV_EXPECTATIONS = "DASHBOARD_EXPECTATIONS"
+# how often the raw-folder sensor looks (seconds, default 60); the season test shortens it
+ENV_SENSOR_INTERVAL = "DASHBOARD_SENSOR_INTERVAL"
 
 
 def expectations_dir() -> Path:

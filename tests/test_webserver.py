@@ -4,74 +4,21 @@ schedules and sensor, and the release partitions."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
 from orchestration import settings as app_settings
+from tests.dagster_servers import REPO, dagster_servers
+from tests.dagster_servers import graphql as _graphql
 
 pytestmark = pytest.mark.slow
-REPO = app_settings.REPO_ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        payload = json.loads(response.read())
-    assert "errors" not in payload, payload.get("errors")
-    return payload["data"]
 
 
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory):
     home = tmp_path_factory.mktemp("dagster_home")
-    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
-    port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home),
-           app_settings.ENV_WAREHOUSE: str(home / "warehouse.duckdb"), app_settings.ENV_RAW_DIR: str(REPO / "raw")}
-    webserver_bin = Path(sys.executable).parent / "dagster-webserver"
-    proc = subprocess.Popen([str(webserver_bin), "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p",
-                             str(port)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            data = _graphql(port, "{ workspaceOrError { ... on Workspace { locationEntries { name "
-                                  "locationOrLoadError { __typename ... on PythonError { message } } } } } }")
-            entries = data["workspaceOrError"]["locationEntries"]
-            if entries and entries[0]["locationOrLoadError"] and \
-                    entries[0]["locationOrLoadError"]["__typename"] == "RepositoryLocation":
-                break
-            if entries and entries[0]["locationOrLoadError"] and \
-                    entries[0]["locationOrLoadError"]["__typename"] == "PythonError":
-                pytest.fail(f"the code location failed to load: {entries[0]['locationOrLoadError']['message']}")
-        except OSError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail("the webserver did not come up: " + proc.stdout.read().decode(errors="replace")[-2000:])
-        time.sleep(1)
-    yield port
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+    env = {app_settings.ENV_WAREHOUSE: str(home / "warehouse.duckdb"), app_settings.ENV_RAW_DIR: str(REPO / "raw")}
+    with dagster_servers(home, env) as port:
+        yield port
 
 
 def test_the_ui_lists_every_asset_with_its_group_and_owner(webserver):
@@ -106,9 +53,10 @@ def test_the_ui_lists_every_check_job_schedule_sensor_and_partition(webserver):
                                "jobs { name } schedules { name cronSchedule } sensors { name } "
                                "partitionSets { name partitionsOrError { ... on Partitions { results { name } } } } "
                                "} } } }")["repositoriesOrError"]["nodes"][0]
-    assert {"build_release", "rebuild_all_releases"} <= {j["name"] for j in repo["jobs"]}
+    assert {"build_release", "rebuild_all_releases", "check_freshness"} <= {j["name"] for j in repo["jobs"]}
     assert {s["name"]: s["cronSchedule"] for s in repo["schedules"]} == {
-        "preview_window": "0 7 * 10-11 1-5", "annual_release": "0 7 * 12 1-5"}
+        "preview_window": "0 7 * 10-11 1-5", "annual_release": "0 7 * 12 1-5", "freshness_daily": "0 9 * * *"}
+    assert not checks[("publish/release", "release_freshness")]     # warns, never withholds a publication
     assert [s["name"] for s in repo["sensors"]] == ["raw_files_changed"]
     build = next(p for p in repo["partitionSets"] if p["name"].startswith("build_release"))
     releases = [r["name"] for r in build["partitionsOrError"]["results"]]

@@ -1,0 +1,210 @@
+"""A whole Dashboard season operated from the UI (issue 8), through the real webserver's GraphQL API (what the UI's
+buttons call) with the real daemon running schedules, sensors and the run queue, then the report in a real browser:
+
+1. the 2023 preview lands under raw/; the team turns on the `raw_files_changed` sensor; it requests a run for
+   2023-preview only, which the daemon runs: published, with its report;
+2. the team turns the sensor off and tests the schedules ("Test schedule" = scheduleDryRun): the preview schedule
+   asks for 2023-preview in November, skips 2024 for want of files; the public files land; the annual schedule's
+   December tick asks for 2023-public and the team launches that request (launchRun);
+3. the public run publishes the preview-to-public diff: the hand-worked DA flip is in the published mart, and the
+   report's state page in chromium names the LEA, the flip and its colour change;
+4. the UI shows each mart's column schema and row count, its passed blocking checks, and the freshness check run
+   from its own job as of 5 December 2023.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from orchestration import settings as app_settings
+from tests.browser import launch_chromium
+from tests.dagster_servers import LOCATION, REPOSITORY, dagster_servers, graphql
+from tests.eligibility_fixtures import FixtureReleases
+
+pytestmark = pytest.mark.slow
+RED, ORANGE = 1, 2
+PACIFIC = ZoneInfo("America/Los_Angeles")
+RUNS = ("query Runs($partition: String!) { runsOrError(filter: {tags: [{key: \"dagster/partition\", "
+        "value: $partition}]}) { ... on Runs { results { runId status tags { key value } } } } }")
+
+
+def lea(n: int) -> str:
+    return f"01{62000 + n:05d}0000000"
+
+
+def _landing(tmp: Path) -> Path:
+    """2023 preview and public files: LEA 1 is DA-eligible in preview (chronic SWD Red) but not in public (Orange)."""
+    f = FixtureReleases()
+    for stage in ("preview", "public"):
+        f.result(2023, lea(1), "ela", "SWD", RED, stage=stage)
+        f.result(2023, lea(1), "math", "SWD", ORANGE, stage=stage)
+        f.result(2023, lea(1), "chronic", "SWD", RED if stage == "preview" else ORANGE, stage=stage)
+        f.result(2023, lea(2), "chronic", "SWD", RED, stage=stage)
+    return f.write(tmp / "landing")
+
+
+def _wait_for_run(port: int, partition: str, timeout: float = 420) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = graphql(port, RUNS, {"partition": partition})["runsOrError"]["results"]
+        done = [r for r in runs if r["status"] in ("SUCCESS", "FAILURE", "CANCELED")]
+        if done:
+            return done[0]
+        time.sleep(2)
+    pytest.fail(f"no finished run for {partition} within {timeout:.0f} s")
+
+
+def _schedule_dry_run(port: int, name: str, when: datetime) -> dict:
+    data = graphql(port, """mutation DryRun($selector: ScheduleSelector!, $ts: Float) {
+        scheduleDryRun(selectorData: $selector, timestamp: $ts) {
+          ... on DryRunInstigationTick { evaluationResult { skipReason error { message }
+                runRequests { runKey tags { key value } runConfigYaml } } }
+          ... on PythonError { message } } }""",
+                   {"selector": {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY,
+                                 "scheduleName": name}, "ts": when.timestamp()})
+    return data["scheduleDryRun"]["evaluationResult"]
+
+
+def _launch(port: int, job: str, tags: list[dict], run_config: dict | None = None) -> str:
+    data = graphql(port, """mutation Launch($params: ExecutionParams!) { launchRun(executionParams: $params) {
+          __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message }
+          ... on InvalidStepError { invalidStepKey } ... on RunConfigValidationInvalid { errors { message } } } }""",
+                   {"params": {"selector": {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY,
+                                            "jobName": job},
+                               "executionMetadata": {"tags": tags}, "runConfigData": run_config or {}}})
+    launched = data["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return launched["run"]["runId"]
+
+
+def _wait_for_run_id(port: int, run_id: str, timeout: float = 420) -> str:
+    deadline = time.monotonic() + timeout
+    query = "query R($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+    while time.monotonic() < deadline:
+        status = graphql(port, query, {"id": run_id})["runOrError"]["status"]
+        if status in ("SUCCESS", "FAILURE", "CANCELED"):
+            return status
+        time.sleep(2)
+    pytest.fail(f"run {run_id} did not finish within {timeout:.0f} s")
+
+
+def _sensor(port: int, action: str) -> None:
+    selector = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": "raw_files_changed"}
+    if action == "start":
+        data = graphql(port, """mutation S($s: SensorSelector!) { startSensor(sensorSelector: $s) {
+              __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }""", {"s": selector})
+        assert data["startSensor"]["sensorState"]["status"] == "RUNNING", data
+    else:
+        state = graphql(port, """query Q($s: SensorSelector!) { sensorOrError(sensorSelector: $s) {
+              ... on Sensor { sensorState { id selectorId } } } }""", {"s": selector})["sensorOrError"]["sensorState"]
+        data = graphql(port, """mutation S($o: String, $s: String) {
+              stopSensor(jobOriginId: $o, jobSelectorId: $s) { __typename ... on StopSensorMutationResult {
+              instigationState { status } } ... on PythonError { message } } }""",
+                       {"o": state["id"], "s": state["selectorId"]})
+        assert data["stopSensor"]["instigationState"]["status"] == "STOPPED", data
+
+
+@pytest.fixture(scope="module")
+def season(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("season")
+    landing, raw, published = _landing(tmp), tmp / "raw", tmp / "published"
+    raw.mkdir()
+    env = {app_settings.ENV_RAW_DIR: str(raw), app_settings.ENV_WAREHOUSE: str(tmp / "warehouse.duckdb"),
+           app_settings.ENV_PUBLISH_DIR: str(published), app_settings.ENV_SENSOR_INTERVAL: "5"}
+    home = tmp / "dagster_home"
+    home.mkdir()
+    with dagster_servers(home, env, daemon=True) as port:
+        story: dict = {"port": port, "published": published}
+        # 1. the preview lands; the sensor requests its run
+        shutil.copytree(landing / "2023" / "preview", raw / "2023" / "preview")
+        _sensor(port, "start")
+        story["preview_run"] = _wait_for_run(port, "2023-preview")
+        _sensor(port, "stop")
+        # 2. the schedules, as "Test schedule" evaluates them; the public files land; launch the December request
+        story["preview_tick"] = _schedule_dry_run(port, "preview_window", datetime(2023, 11, 6, 7, tzinfo=PACIFIC))
+        story["preview_tick_2024"] = _schedule_dry_run(port, "preview_window",
+                                                       datetime(2024, 11, 4, 7, tzinfo=PACIFIC))
+        shutil.copytree(landing / "2023" / "public", raw / "2023" / "public")
+        annual = _schedule_dry_run(port, "annual_release", datetime(2023, 12, 4, 7, tzinfo=PACIFIC))
+        story["annual_tick"] = annual
+        (request,) = annual["runRequests"]
+        story["public_status"] = _wait_for_run_id(port, _launch(port, "build_release", request["tags"]))
+        # 4. the freshness check from its own job, as of 5 December 2023
+        config = {"ops": {"publish__release_release_freshness": {"config": {"as_of": "2023-12-05T00:00:00"}}}}
+        story["freshness_status"] = _wait_for_run_id(port, _launch(port, "check_freshness", [], config))
+        story["nodes"] = {"/".join(n["assetKey"]["path"]): n for n in graphql(port, """{ assetNodes {
+            assetKey { path }
+            assetMaterializations(partitions: ["2023-public"]) { partition metadataEntries { label __typename
+              ... on IntMetadataEntry { intValue } ... on TableSchemaMetadataEntry { schema { columns { name } } } } }
+            assetChecksOrError { ... on AssetChecks { checks { name
+              executionForLatestMaterialization { status evaluation { severity description } } } } } } }""")[
+            "assetNodes"]}
+        yield story
+
+
+def test_the_sensor_builds_the_preview_when_it_lands(season):
+    run = season["preview_run"]
+    assert run["status"] == "SUCCESS"
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    assert tags["cadash/trigger"] == "raw files changed" and tags["dagster/sensor_name"] == "raw_files_changed"
+    manifest = json.loads((season["published"] / "2023-preview" / "manifest.json").read_text())
+    assert manifest["release"] == "2023-preview"
+    assert (season["published"] / "reports" / "2023-preview" / "index.html").is_file()
+
+
+def test_the_schedules_ask_for_the_right_release(season):
+    (preview,) = season["preview_tick"]["runRequests"]
+    assert {"key": "dagster/partition", "value": "2023-preview"} in preview["tags"]
+    skipped = season["preview_tick_2024"]
+    assert not skipped["runRequests"] and "no files yet" in skipped["skipReason"]
+    (annual,) = season["annual_tick"]["runRequests"]
+    assert {"key": "dagster/partition", "value": "2023-public"} in annual["tags"]
+    assert annual["runKey"].startswith("2023-public:")
+    assert season["public_status"] == "SUCCESS"
+
+
+def test_the_public_run_publishes_the_diff(season):
+    snapshot = season["published"] / "2023-public" / "snapshot.duckdb"
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        flips = con.execute("select cds, program, flip, colour_changes from marts.fct_preview_public_determination_flips "
+                            "order by cds").fetchall()
+    finally:
+        con.close()
+    assert flips == [(lea(1), "DA", "no longer identified in public", "chronic SWD: Red -> Orange")]
+    assert (season["published"] / "latest").resolve() == (season["published"] / "2023-public").resolve()
+
+
+def test_the_report_shows_the_flip_in_a_browser(season):
+    index = season["published"] / "reports" / "2023-public" / "index.html"
+    with launch_chromium() as browser:
+        page = browser.new_page()
+        page.goto(index.as_uri())
+        rows = [(row.get_attribute("data-cds"), row.inner_text())
+                for row in page.query_selector_all("table.flips tr.flip")]
+    (cds, text), = rows                                   # one flip, LEA 1's
+    assert cds == lea(1)
+    assert "no longer identified in public" in text and "Differentiated Assistance" in text
+    assert "chronic SWD: Red" in text and "Orange" in text    # the colour change behind it
+
+
+def test_the_ui_shows_metadata_checks_and_freshness(season):
+    nodes = season["nodes"]
+    (facts,) = nodes["marts/fct_indicator_results"]["assetMaterializations"]
+    entries = {e["label"]: e for e in facts["metadataEntries"]}
+    assert entries["dagster/row_count"]["intValue"] > 0
+    assert {"cds", "student_group", "color"} <= {c["name"] for c in entries["dagster/column_schema"]["schema"]["columns"]}
+    checks = {c["name"]: c for c in nodes["marts/fct_indicator_results"]["assetChecksOrError"]["checks"]}
+    assert checks["gx_suite"]["executionForLatestMaterialization"]["status"] == "SUCCEEDED"
+    assert nodes["publish/report"]["assetMaterializations"][0]["partition"] == "2023-public"
+    assert season["freshness_status"] == "SUCCESS"
+    freshness = {c["name"]: c for c in nodes["publish/release"]["assetChecksOrError"]["checks"]}["release_freshness"]
+    assert freshness["executionForLatestMaterialization"]["status"] == "SUCCEEDED"
