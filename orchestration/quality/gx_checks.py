@@ -80,11 +80,13 @@ class RawGate:
     def _run(self, con, tables: list[str], releases: list[str]) -> None:
         self._context = self._context or gx_runner.gx_context()
         failed = []
+        rows = expectations = 0
         for table in tables:
             suite = self.suites.get(table)
             if suite is None:
                 continue
             result = gx_runner.run_suite(con, suite, releases, self._context)
+            rows, expectations = rows + result.rows, expectations + len(result.outcomes)
             previous = self.results.get(table)
             if previous is not None:
                 result = gx_runner.SuiteResult(result.suite, result.table, previous.rows + result.rows,
@@ -92,8 +94,8 @@ class RawGate:
             self.results[table] = result
             if not result.success:
                 failed.append(result)
-        self.log(f"quality gate: {len(tables)} raw suite(s) on {', '.join(releases) or 'reference inputs'}: "
-                 + ("passed" if not failed else f"{len(failed)} failed"))
+        self.log(f"quality gate: {len(tables)} raw suite(s) on {', '.join(releases) or 'reference inputs'} "
+                 f"({rows:,} rows, {expectations:,} expectations): " + ("passed" if not failed else f"{len(failed)} failed"))
         if failed:
             raise QualityGateError(failed)
 
