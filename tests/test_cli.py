@@ -91,3 +91,11 @@ def test_generate_never_overwrites_a_folder_it_did_not_make(tmp_path, capsys):
     for _ in range(2):  # a generated set may be replaced by a new one
         assert main(["generate", "--out", str(out), "--scale", "0.02", "--years", "2019", "--stems", "grad"]) == 0
     assert (out / "2019" / "public" / "graddownload2019.txt").exists()
+
+
+def test_report_without_a_publication_says_what_to_do(tmp_path, capsys):
+    assert main(["report", "--publish-dir", str(tmp_path / "published")]) == 1
+    assert "nothing is published under" in capsys.readouterr().err
+    assert main(["report", "--publish-dir", str(tmp_path / "published"), "--release", "2019-public"]) == 1
+    assert "2019-public is not published" in capsys.readouterr().err
+    assert not (tmp_path / "published" / "reports").exists()

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import duckdb
 import jinja2
+import numpy as np
 from markupsafe import Markup, escape
 
 from orchestration.publish.publisher import LATEST, VERSIONS_DIR, _switch_link
@@ -155,8 +156,6 @@ class Labels:
         """(status level, change level) -> colour code of the box, from seeds/rules/color_grids.csv."""
         key = ("grid", indicator, year, cut_table)
         if key not in self._cache:
-            import numpy as np
-
             status = np.repeat(np.arange(1, 6), 5)
             change = np.tile(np.arange(1, 6), 5)
             colours = self.rules.colors(indicator, year, cut_table, status, change)
