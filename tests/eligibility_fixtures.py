@@ -138,3 +138,30 @@ class FixtureReleases:
             ref.write_text("report_year\tcds\tschool_name\ttitle_i\n"
                            + "".join(f"{y}\t{c}\t{n}\t{t}\n" for y, c, n, t in self.title_i), encoding="utf-8")
         return raw
+
+
+# ----------------------------------------------------------------------------- a preview -> public season, hand-worked
+RED, ORANGE, YELLOW, GREEN = 1, 2, 3, 4
+
+
+def season_lea(n: int) -> str:
+    return f"01{62000 + n:05d}0000000"
+
+
+def preview_public_season(year: int = 2023) -> FixtureReleases:
+    """A year's preview and public files that differ in a few results (tests/test_diff.py works out the flips):
+    LEA 1 is DA-eligible in preview (P4 ELA Red + math Orange, P5 chronic SWD Red) but not in public (chronic
+    Orange); LEA 2 becomes eligible in public (chronic Red, suspension Orange -> Red); LEA 3's SWD ELA denominator is
+    revised (200 -> 210, same colour) and its WH row is dropped from public."""
+    f = FixtureReleases()
+    for stage in ("preview", "public"):
+        f.result(year, season_lea(1), "ela", "SWD", RED, stage=stage)
+        f.result(year, season_lea(1), "math", "SWD", ORANGE, stage=stage)
+        f.result(year, season_lea(1), "chronic", "SWD", RED if stage == "preview" else ORANGE, stage=stage)
+        f.result(year, season_lea(2), "chronic", "SWD", RED, stage=stage)
+        f.result(year, season_lea(2), "susp", "SWD", ORANGE if stage == "preview" else RED, stage=stage)
+        f.result(year, season_lea(3), "ela", "SWD", GREEN, n=200 if stage == "preview" else 210, stage=stage)
+        if stage == "preview":
+            f.result(year, season_lea(3), "ela", "WH", YELLOW, stage=stage)
+    return f
+

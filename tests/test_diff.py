@@ -7,31 +7,15 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from tests.eligibility_fixtures import FixtureReleases
+from tests.eligibility_fixtures import preview_public_season, season_lea
 
 pytestmark = pytest.mark.slow
-RED, ORANGE, YELLOW, GREEN = 1, 2, 3, 4
-
-
-def lea(n: int) -> str:
-    return f"01{62000 + n:05d}0000000"
+lea = season_lea
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    f = FixtureReleases()
-    for stage in ("preview", "public"):
-        # LEA 1: P4 (ELA Red + math Orange) in both; chronic Red in preview (P5: eligible), Orange in public (not)
-        f.result(2023, lea(1), "ela", "SWD", RED, stage=stage)
-        f.result(2023, lea(1), "math", "SWD", ORANGE, stage=stage)
-        f.result(2023, lea(1), "chronic", "SWD", RED if stage == "preview" else ORANGE, stage=stage)
-        # LEA 2: chronic Red (P5) in both; suspension Orange in preview, Red in public (P6: eligible)
-        f.result(2023, lea(2), "chronic", "SWD", RED, stage=stage)
-        f.result(2023, lea(2), "susp", "SWD", ORANGE if stage == "preview" else RED, stage=stage)
-        # LEA 3: no flip; its SWD ELA denominator is revised (same colour), its WH row is dropped from public
-        f.result(2023, lea(3), "ela", "SWD", GREEN, n=200 if stage == "preview" else 210, stage=stage)
-        if stage == "preview":
-            f.result(2023, lea(3), "ela", "WH", YELLOW, stage=stage)
+    f = preview_public_season(2023)     # the scenario is described where it is written
     raw = f.write(tmp_path_factory.mktemp("diff") / "raw")
     path = raw.parent / "w.duckdb"
     assert main(["build", "--raw-dir", str(raw), "--warehouse", str(path), "--publish-dir",
