@@ -143,7 +143,8 @@ def cases_warehouse(tmp_path_factory) -> Path:
             frame[col] = pd.array(frame[col], dtype="Int64")
         write_layout(con, frame, layout, raw / str(year) / "public" / layout.file_names[0])
     warehouse = raw.parent / "w.duckdb"
-    assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse)]) == 0
+    assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse),
+                 "--publish-dir", str(raw.parent / "published")]) == 0
     return warehouse
 
 
@@ -326,7 +327,8 @@ def sweep(tmp_path_factory):
             frame[col] = pd.array(frame[col], dtype="Int64")
         write_layout(con, frame, layout, raw / str(year) / "public" / layout.file_names[0])
     warehouse = raw.parent / "w.duckdb"
-    assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse)]) == 0
+    assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse),
+                 "--publish-dir", str(raw.parent / "published")]) == 0
     return warehouse, expected_rows
 
 

@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -28,6 +27,7 @@ import pytest
 from orchestration import settings as app_settings
 from orchestration.report import builder, svg
 from orchestration.report.builder import BADGE_HEX, COLOUR_HEX, ReportError, build_report
+from tests.browser import launch_chromium
 from tests.conftest import build_in_isolation
 from tests.eligibility_fixtures import FixtureReleases
 
@@ -129,16 +129,8 @@ def _tree_state(path: Path) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------------- the browser
 @pytest.fixture(scope="module")
 def browser():
-    executable = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed: `.ci/run` installs it (apt-get install chromium "
-                    "fonts-dejavu-core); the report's browser tests need it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable)
+    with launch_chromium() as instance:
         yield instance
-        instance.close()
 
 
 class Opened:
