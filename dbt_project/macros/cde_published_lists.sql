@@ -41,7 +41,7 @@
 {%- set status_years = field_arguments(fields, 'assistance_status') -%}
 -- {{ layout_year }} LCFF District/COE eligibility file layout (CDE assistancestatus{{ (layout_year | string)[2:] }}.xlsx)
 with lea as (
-    select * from ({{ layout_release(ref('fct_da_eligibility'), layout_year) }})
+    select * from ({{ layout_release(ref('fct_da_eligibility'), layout_year) }}) as released
     where lea_type in ('district', 'coe')
 ),
 
@@ -49,11 +49,11 @@ group_codes as (
     select p.cds, p.student_group, c.priority_code
     from (
         select cds, student_group,
-               array_to_string(list(priority_area order by priority_area)
+               array_to_string({{ list_agg('priority_area', order_by='priority_area') }}
                                filter (where is_met_by_state_indicator and priority_area in (4, 5, 6, 8)), '|') as areas
         from {{ ref('fct_da_student_group_priorities') }}
         where release_key in (select release_key from lea)
-        group by all
+        group by cds, student_group
     ) as p
     join {{ ref('da_priority_codes') }} as c on c.priority_areas = p.areas
 )
@@ -136,7 +136,7 @@ select
                                                                      where c.assistance_status = school.assistance_status)
     {%- elif kind == 'essa_status' -%} coalesce(s{{ arg }}.cde_code, '*')
     {%- elif kind == 'exit' -%} school.exit_status
-    {%- elif kind == 'group_flag' -%} case when list_contains(string_split(school.student_groups_identified, ','), '{{ arg }}')
+    {%- elif kind == 'group_flag' -%} case when {{ list_has(split_string('school.student_groups_identified', ','), "'" ~ arg ~ "'") }}
                                             then 1 else 0 end
     {%- elif kind == 'total_groups' and arg == 'ATSI' -%} case when school.assistance_status = 'ATSI'
                                                                then school.student_groups_identified_count else 0 end

@@ -12,25 +12,26 @@
         c.criterion_id,
         c.priority_area,
         c.criterion_id || ' [' || c.first_year || '-' || case when c.last_year >= 2099 then '' else c.last_year::varchar end || ']' as rule_variant,
-        count(r.rating) filter (where list_contains(string_split(c.qualifying_ratings, '|'), r.rating::varchar))
+        count(r.rating) filter (where {{ list_has(split_string('c.qualifying_ratings', '|'), 'r.rating::varchar') }})
             = max(c.indicator_count)
         and (not bool_or(c.worst_rating_required) or min(r.rating) = 1) as is_met,
-        -- list_sort after aggregating: ordered aggregates buffer every group and do not spill
-        array_to_string(list_sort(list(i.short_name || ' ' || coalesce(l.label, 'no ' || replace(r.measure, '_', ' ')))),
+        array_to_string({{ sorted_string_list("i.short_name || ' ' || coalesce(l.label, 'no ' || replace(r.measure, '_', ' '))") }},
                         ' + ') as evidence
     from {{ ratings }} as r
     join (
-        select *, unnest(string_split(indicators, '|')) as indicator, len(string_split(indicators, '|')) as indicator_count
+        select *, unnest({{ split_string('indicators', '|') }}) as indicator,
+               {{ list_length(split_string('indicators', '|')) }} as indicator_count
         from {{ ref('da_state_criteria') }}
     ) as c
         on r.report_year between c.first_year and c.last_year
         and r.indicator = c.indicator
-        and (c.student_groups = '*' or list_contains(string_split(c.student_groups, '|'), r.student_group))
-        and not list_contains(string_split(coalesce(c.excluded_student_groups, ''), '|'), r.student_group)
+        and (c.student_groups = '*' or {{ list_has(split_string('c.student_groups', '|'), 'r.student_group') }})
+        and not {{ list_has(split_string("coalesce(c.excluded_student_groups, '')", '|'), 'r.student_group') }}
     join {{ ref('indicators') }} as i on i.indicator = r.indicator
     left join {{ ref('level_labels') }} as l
         on l.measure = r.measure and l.rating = r.rating and l.better_direction in ('*', i.better_direction)
-    group by all
+    group by {% for k in keys %}r.{{ k }}, {% endfor %}r.report_year, r.student_group, c.criterion_id, c.priority_area,
+        rule_variant
 {%- endmacro %}
 
 {#- ESSA CSI Low Performing criteria on counts of rated indicators: n_rated, n_worst (Red / lowest status), n_second
@@ -47,8 +48,8 @@
             when 'all_worst' then x.n_worst = x.n_rated
             when 'all_worst_but_one' then x.n_worst = x.n_rated - 1 and x.n_worst >= 1
             when 'worst_two_levels_only' then x.n_worst + x.n_second = x.n_rated and x.n_worst >= 1
-            when 'majority_worst' then x.n_worst > x.n_rated / 2
-            else error('essa_criteria: unknown rule ' || c.rule)
+            when 'majority_worst' then 2 * x.n_worst > x.n_rated   -- more than half, in integers on every database
+            else {{ raise_error("'essa_criteria: unknown rule ' || c.rule", 'boolean') }}
           end
 {%- endmacro %}
 
@@ -56,7 +57,8 @@
     position in the indicators seed): integers aggregate in little memory, where lists and strings per group took
     1.8 GB at California scale. The text ("ELA Red, Math Orange") is made only for the rows that show it. -#}
 {% macro indicator_bits() -%}
-    (select indicator, short_name, better_direction, (row_number() over (order by indicator) - 1)::integer as bit
+    (select indicator, short_name, better_direction,
+            (row_number() over (order by {{ code_point_order('indicator') }}) - 1)::integer as bit
      from {{ ref('indicators') }})
 {%- endmacro %}
 
@@ -67,7 +69,7 @@
 {%- endmacro %}
 
 {% macro essa_ratings_text(alias) -%}
-    (select array_to_string(list_sort(list(ib.short_name || ' ' || lb.label)), ', ')
+    (select array_to_string({{ sorted_string_list("ib.short_name || ' ' || lb.label") }}, ', ')
      from {{ indicator_bits() }} as ib
      join {{ ref('level_labels') }} as lb on lb.better_direction in ('*', ib.better_direction)
      where lb.measure = {{ alias }}.measure
@@ -75,6 +77,7 @@
 {%- endmacro %}
 
 {% macro indicators_in_mask(mask_expr, separator=' or ') -%}
-    (select string_agg(ib.short_name, '{{ separator }}' order by ib.short_name) from {{ indicator_bits() }} as ib
+    (select string_agg(ib.short_name, '{{ separator }}' order by {{ code_point_order('ib.short_name') }})
+     from {{ indicator_bits() }} as ib
      where ({{ mask_expr }} >> ib.bit) & 1 = 1)
 {%- endmacro %}

@@ -9,7 +9,8 @@
           where {{ value_column }} is not null) as v
     inner join (
         select indicator, cut_table, first_year, last_year, {{ level_column }},
-               round(min_value * 10)::bigint as lo, min_inclusive, round(max_value * 10)::bigint as hi, max_inclusive
+               {{ round_half_away_from_zero('min_value * 10') }}::bigint as lo, min_inclusive,
+               {{ round_half_away_from_zero('max_value * 10') }}::bigint as hi, max_inclusive
         from {{ ref(seed) }}
     ) as b
         on b.indicator = v.indicator

@@ -11,11 +11,12 @@
 --                  then the grid (0 in an N/A cell)
 --   box          : ((5 - status level) x 5 + change level) x 10 where a colour was given, else 0
 
-with results as not materialized (
+{%- set rules_applied %}
+with results as {{ repeated_cte() }} (
     select
         *,
-        round(curr_status * 10)::bigint as status_tenths,
-        round(change * 10)::bigint as change_tenths
+        {{ round_half_away_from_zero('curr_status * 10') }}::bigint as status_tenths,
+        {{ round_half_away_from_zero('change * 10') }}::bigint as change_tenths
     from {{ ref('int_indicator_results__unioned') }}
 ),
 
@@ -39,7 +40,7 @@ selectors as (
 cut_tables as (
     select
         s.indicator, s.report_year, s.entity_type, s.is_hs, s.suspension_type, s.is_dass, s.is_coe_district,
-        arg_min(t.cut_table, t.priority) as cut_table
+        {{ value_at_min('t.cut_table', 't.priority') }} as cut_table
     from selectors as s
     inner join {{ ref('cut_table_selection') }} as t
         on t.indicator = s.indicator
@@ -51,7 +52,7 @@ cut_tables as (
             or (t.selector = 'dass_flag' and t.selector_value = 'Y' and s.is_dass)
             or (t.selector = 'coe_district' and t.selector_value = 'Y' and s.is_coe_district)
         )
-    group by all
+    group by s.indicator, s.report_year, s.entity_type, s.is_hs, s.suspension_type, s.is_dass, s.is_coe_district
 ),
 
 -- n-size rules per distinct (indicator, year, entity type, group): the most specific matching row wins.
@@ -62,10 +63,9 @@ groups as (
 thresholds_long as (
     select
         g.indicator, g.report_year, g.entity_type, g.student_group, n.rule,
-        arg_max(n.min_n, (n.indicator <> '*')::int + (n.entity_type <> '*')::int + (n.student_group <> '*')::int)
+        {{ value_at_max('n.min_n', "(n.indicator <> '*')::int + (n.entity_type <> '*')::int + (n.student_group <> '*')::int") }}
             as min_n,
-        arg_max(n.counted_on,
-                (n.indicator <> '*')::int + (n.entity_type <> '*')::int + (n.student_group <> '*')::int)
+        {{ value_at_max('n.counted_on', "(n.indicator <> '*')::int + (n.entity_type <> '*')::int + (n.student_group <> '*')::int") }}
             as counted_on
     from groups as g
     inner join {{ ref('nsize_rules') }} as n
@@ -73,7 +73,7 @@ thresholds_long as (
         and g.report_year between n.first_year and n.last_year
         and n.entity_type in ('*', g.entity_type)
         and n.student_group in ('*', g.student_group)
-    group by all
+    group by g.indicator, g.report_year, g.entity_type, g.student_group, n.rule
 ),
 
 thresholds as (
@@ -87,7 +87,7 @@ thresholds as (
         max(counted_on) filter (where rule = 'prior_color_min_n') as prior_color_counted_on,
         max(min_n) filter (where rule = 'safety_net_below_n') as safety_net_below_n
     from thresholds_long
-    group by all
+    group by indicator, report_year, entity_type, student_group
 ),
 
 grid as (
@@ -99,7 +99,7 @@ grid as (
     {% endfor %}
 ),
 
-with_rules as not materialized (
+with_rules as {{ repeated_cte() }} (
     select
         r.*,
         rp.reporting,
@@ -201,11 +201,15 @@ colours as (
         and c.report_year between any_table.first_year and any_table.last_year
         and any_table.status_level = c.status_level_computed and any_table.change_level = c.change_level_computed
 )
+{%- endset %}
+{{ rules_applied }}
 
 select
-    * exclude (status_tenths, change_tenths, status_band, change_band, grid_color, status_level_min_n,
-               change_prior_min_n, color_min_n, prior_color_min_n, safety_net_below_n, reporting, color_counted_on,
-               prior_color_counted_on, curr_color_count, prior_color_count, curr_testers, prior_testers),
+    {{ star_except(rules_applied ~ ' select * from colours',
+                   ['status_tenths', 'change_tenths', 'status_band', 'change_band', 'grid_color', 'status_level_min_n',
+                    'change_prior_min_n', 'color_min_n', 'prior_color_min_n', 'safety_net_below_n', 'reporting',
+                    'color_counted_on', 'prior_color_counted_on', 'curr_color_count', 'prior_color_count',
+                    'curr_testers', 'prior_testers']) }},
     case when reporting = 'colour' then case when is_color_eligible then grid_color else 0 end end as color_computed,
     case
         when reporting = 'colour' and is_color_eligible and grid_color > 0

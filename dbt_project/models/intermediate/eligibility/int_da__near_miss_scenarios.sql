@@ -23,7 +23,7 @@ group_counts as (
            count(*) filter (where is_met_by_state_indicator) as state_priority_count
     from {{ ref('fct_da_student_group_priorities') }}
     where {{ release_and_later_predicate('report_year') }}
-    group by all
+    group by release_key, cds, student_group
 ),
 
 candidates as (
@@ -53,7 +53,9 @@ judged as (
 )
 
 select stage, release_key, cds, report_year, student_group, changed_indicator, direction, rating_from, rating_to,
-       list(distinct priority_area order by priority_area) filter (where is_met) as state_priorities,
-       string_agg(evidence, '; ' order by priority_area) filter (where is_met) as evidence
+       {{ list_agg('priority_area', order_by='priority_area', distinct=true) }} filter (where is_met) as state_priorities,
+       -- a priority area can have several criteria: their evidence in code-point order within the area
+       string_agg(evidence, '; ' order by priority_area, {{ code_point_order('evidence') }}) filter (where is_met)
+           as evidence
 from judged
-group by all
+group by stage, release_key, cds, report_year, student_group, changed_indicator, direction, rating_from, rating_to

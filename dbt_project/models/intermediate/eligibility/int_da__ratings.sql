@@ -19,7 +19,7 @@ with leas as (
 measures as (
     select distinct r.report_year, c.indicator, c.measure
     from {{ ref('report_years') }} as r
-    join (select unnest(string_split(indicators, '|')) as indicator, measure, first_year, last_year
+    join (select unnest({{ split_string('indicators', '|') }}) as indicator, measure, first_year, last_year
           from {{ ref('da_state_criteria') }}) as c
         on r.report_year between c.first_year and c.last_year
 )

@@ -19,8 +19,9 @@ met as (
 select
     g.report_year, g.stage, g.release_key, g.cds, g.student_group, g.measure, g.n_rated, g.n_worst, g.n_second,
     g.n_third, g.level_1_mask, g.level_2_mask, g.level_3_mask, g.level_4_mask, g.level_5_mask,
-    list_sort(list(m.criterion_id) filter (where m.criterion_id is not null)) as criteria_met,
+    {{ sorted_string_list('m.criterion_id', where='m.criterion_id is not null') }} as criteria_met,
     count(m.criterion_id) > 0 as meets_criteria
 from results as g
 left join met as m using (stage, release_key, cds, student_group)
-group by all
+group by g.report_year, g.stage, g.release_key, g.cds, g.student_group, g.measure, g.n_rated, g.n_worst, g.n_second,
+    g.n_third, g.level_1_mask, g.level_2_mask, g.level_3_mask, g.level_4_mask, g.level_5_mask

@@ -45,7 +45,7 @@ rated as (   -- ELPI is reported for English learners: where a school has no ALL
 bits as {{ indicator_bits() }}
 
 select
-    r.report_year, r.stage, r.release_key, r.cds, r.student_group, any_value(r.measure) as measure,
+    r.report_year, r.stage, r.release_key, r.cds, r.student_group, {{ any_value_in_group('r.measure') }} as measure,
     count(r.rating) as n_rated,
     count(*) filter (where r.rating = 1) as n_worst,
     count(*) filter (where r.rating = 2) as n_second,

@@ -18,7 +18,7 @@ with files as (
     select report_year, stage, release_key, source_file, source_sha256, loaded_at, count(*) as row_count
     from {{ ref(model) }}
     {% if is_incremental() %}where {{ release_predicate('release_key') }}{% endif %}
-    group by all
+    group by report_year, stage, release_key, source_file, source_sha256, loaded_at
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
@@ -29,7 +29,7 @@ select
     stage,
     count(*) as file_count,
     sum(row_count) as row_count,
-    string_agg(source_file || ' (' || left(source_sha256, 12) || ')', ', ' order by source_file) as files,
+    string_agg(source_file || ' (' || left(source_sha256, 12) || ')', ', ' order by {{ code_point_order('source_file') }}) as files,
     max(loaded_at) as loaded_at
 from files
 group by release_key, report_year, stage

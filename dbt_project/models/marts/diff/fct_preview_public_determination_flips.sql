@@ -6,11 +6,11 @@ with colour_changes as (
     select
         report_year,
         cds,
-        list_sort(list(indicator || ' ' || student_group || ': ' || coalesce(preview_color_label, 'none')
-            || ' -> ' || coalesce(public_color_label, 'none'))) as changes
+        {{ sorted_string_list("indicator || ' ' || student_group || ': ' || coalesce(preview_color_label, 'none')
+            || ' -> ' || coalesce(public_color_label, 'none')") }} as changes
     from {{ ref('fct_preview_public_result_changes') }}
     where change_kind in ('colour changed', 'added in public', 'removed in public')
-    group by all
+    group by report_year, cds
 ),
 
 da as (

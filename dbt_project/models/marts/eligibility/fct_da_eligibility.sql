@@ -14,44 +14,47 @@ with leas as (
 group_state as (
     select
         release_key, cds, student_group,
-        list(priority_area order by priority_area) filter (where is_met_by_state_indicator) as state_priorities,
+        {{ list_agg('priority_area', order_by='priority_area') }} filter (where is_met_by_state_indicator)
+            as state_priorities,
         string_agg('P' || priority_area || ' (' || state_evidence || ')', ', ' order by priority_area)
             filter (where is_met_by_state_indicator) as state_evidence
     from {{ ref('fct_da_student_group_priorities') }}
-    group by all
+    group by release_key, cds, student_group
 ),
 
 local_met as (
-    select release_key, cds, list(distinct priority_area order by priority_area) as local_priorities
+    select release_key, cds,
+           {{ list_agg('priority_area', order_by='priority_area', distinct=true) }} as local_priorities
     from {{ ref('int_da__local_indicators') }}
     where is_not_met_two_or_more_years and is_used_for_da
-    group by all
+    group by release_key, cds
 ),
 
 groups as (
     select
         g.*,
-        coalesce(len(g.state_priorities), 0) as state_priority_count,
-        coalesce(len(l.local_priorities), 0) as local_count,
-        coalesce(len(g.state_priorities), 0) = 1
-            and len(list_filter(coalesce(l.local_priorities, []), p -> p <> g.state_priorities[1])) > 0
+        coalesce({{ list_length('g.state_priorities') }}, 0) as state_priority_count,
+        coalesce({{ list_length('l.local_priorities') }}, 0) as local_count,
+        coalesce({{ list_length('g.state_priorities') }}, 0) = 1
+            and {{ list_length(list_where("coalesce(l.local_priorities, " ~ empty_list('integer') ~ ")", 'p',
+                                          'p <> g.state_priorities[1]')) }} > 0
             as meets_method_3,
-        coalesce(len(g.state_priorities), 0) >= 2 as meets_method_1,
+        coalesce({{ list_length('g.state_priorities') }}, 0) >= 2 as meets_method_1,
         c.priority_code
     from group_state as g
     left join local_met as l using (release_key, cds)
     left join {{ ref('da_priority_codes') }} as c
-        on c.priority_areas = array_to_string(list_filter(g.state_priorities, p -> p in (4, 5, 6, 8)), '|')
+        on c.priority_areas = array_to_string({{ list_where('g.state_priorities', 'p', 'p in (4, 5, 6, 8)') }}, '|')
 ),
 
 judged as (
     select
         l.*,
-        coalesce(len(lm.local_priorities), 0) as local_indicators_not_met_two_years,
+        coalesce({{ list_length('lm.local_priorities') }}, 0) as local_indicators_not_met_two_years,
         lm.local_priorities,
         coalesce(bool_or(g.meets_method_1), false) as any_group_meets_method_1,
         coalesce(bool_or(g.meets_method_3), false) as any_group_meets_method_3,
-        list(g.student_group order by sg.sort_order) filter (where g.meets_method_1) as qualifying_groups,
+        {{ list_agg('g.student_group', order_by='sg.sort_order') }} filter (where g.meets_method_1) as qualifying_groups,
         count(*) filter (where g.meets_method_1) as qualifying_group_count,
         string_agg(g.student_group || ' met ' || g.state_evidence, '; ' order by sg.sort_order)
             filter (where g.meets_method_1) as qualifying_evidence,
@@ -61,21 +64,23 @@ judged as (
     left join groups as g on g.release_key = l.release_key and g.cds = l.cds
     left join {{ ref('student_groups') }} as sg on sg.student_group = g.student_group
     left join local_met as lm on lm.release_key = l.release_key and lm.cds = l.cds
-    group by all
+    group by l.report_year, l.stage, l.release_key, l.cds, l.lea_name, l.county_name, l.lea_type, l.is_lea_evaluated,
+        l.methods, l.charter_consecutive_years, l.status_label_scheme, lm.local_priorities
 ),
 
 methods as (
     select *,
-        list_contains(string_split(methods, '|'), '1') and any_group_meets_method_1 as m1,
-        list_contains(string_split(methods, '|'), '2') and local_indicators_not_met_two_years >= 2 as m2,
-        list_contains(string_split(methods, '|'), '3') and any_group_meets_method_3 as m3_any
+        {{ list_has(split_string('methods', '|'), "'1'") }} and any_group_meets_method_1 as m1,
+        {{ list_has(split_string('methods', '|'), "'2'") }} and local_indicators_not_met_two_years >= 2 as m2,
+        {{ list_has(split_string('methods', '|'), "'3'") }} and any_group_meets_method_3 as m3_any
     from judged
 ),
 
 meets as (
     select *, m1 or m2 or m3_any as meets_criteria, m3_any and not m1 and not m2 as m3,
-           list_filter([case when m1 then '1' end, case when m2 then '2' end,
-                        case when m3_any and not m1 and not m2 then '3' end], m -> m is not null) as methods_met_list
+           {{ list_where(list_of(["case when m1 then '1' end", "case when m2 then '2' end",
+                                  "case when m3_any and not m1 and not m2 then '3' end"]),
+                         'm', 'm is not null') }} as methods_met_list
     from methods
 ),
 

@@ -10,9 +10,9 @@
 -- LCFF priority area, by a state indicator (seeds/eligibility/da_state_criteria.csv) or by the LEA's local
 -- indicator Not Met for Two or More Years (which counts for every group: dashboard_methodology.md §3).
 with lea_groups as (   -- grouped on the keys only: the names ride along (a hash on every column cost memory)
-    select report_year, stage, release_key, cds, student_group, any_value(lea_name) as lea_name,
-           any_value(county_name) as county_name, any_value(lea_type) as lea_type,
-           any_value(is_lea_evaluated) as is_lea_evaluated
+    select report_year, stage, release_key, cds, student_group, {{ any_value_in_group('lea_name') }} as lea_name,
+           {{ any_value_in_group('county_name') }} as county_name, {{ any_value_in_group('lea_type') }} as lea_type,
+           {{ any_value_in_group('is_lea_evaluated') }} as is_lea_evaluated
     from {{ ref('int_da__ratings') }}
     where {{ release_and_later_predicate('report_year') }}
     group by report_year, stage, release_key, cds, student_group
@@ -29,8 +29,8 @@ applicable as (   -- per year, the priority areas with a rule (state criteria or
         select r.report_year, c.priority_area, 'local'
         from {{ ref('report_years') }} as r
         join {{ ref('da_local_criteria') }} as c on r.report_year between c.first_year and c.last_year
-    )
-    group by all
+    ) as rules
+    group by report_year, priority_area
 ),
 
 priority_rows as (
@@ -45,23 +45,23 @@ state as (
     select
         release_key, cds, student_group, priority_area,
         bool_or(is_met) as is_met,
-        -- sorted after aggregating (ordered aggregates buffer every group and do not spill)
-        nullif(array_to_string(list_sort(list(criterion_id) filter (where is_met)), ', '), '') as criteria_met,
-        nullif(array_to_string(list_sort(list(evidence) filter (where is_met)), '; '), '') as evidence_met,
-        array_to_string(list_sort(list(evidence)), '; ') as evidence_seen,
-        array_to_string(list_sort(list_distinct(list(rule_variant))), ', ') as rule_variants
+        nullif(array_to_string({{ sorted_string_list('criterion_id', where='is_met') }}, ', '), '') as criteria_met,
+        nullif(array_to_string({{ sorted_string_list('evidence', where='is_met') }}, '; '), '') as evidence_met,
+        array_to_string({{ sorted_string_list('evidence') }}, '; ') as evidence_seen,
+        array_to_string({{ sorted_string_list('rule_variant', distinct=true) }}, ', ') as rule_variants
     from {{ ref('int_da__group_criteria') }}
     where {{ release_and_later_predicate('report_year') }}
-    group by all
+    group by release_key, cds, student_group, priority_area
 ),
 
 local_indicators as (
     select release_key, cds, priority_area,
            string_agg(local_indicator || ': ' || performance
-                      || coalesce(' (previous year: ' || previous_performance || ')', ''), '; ') as local_evidence,
+                      || coalesce(' (previous year: ' || previous_performance || ')', ''), '; '
+                      order by {{ code_point_order('local_indicator') }}) as local_evidence,
            bool_or(is_not_met_two_or_more_years and is_used_for_da) as is_not_met_two_or_more_years
     from {{ ref('int_da__local_indicators') }}
-    group by all
+    group by release_key, cds, priority_area
 )
 
 select

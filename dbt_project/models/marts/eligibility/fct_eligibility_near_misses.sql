@@ -28,7 +28,7 @@ da as (
         case when l.is_eligible then 'General Assistance (not eligible)' else 'Differentiated Assistance (eligible)' end
             as outcome_if_changed,
         s.evidence as evidence_if_changed,
-        coalesce(len(s.state_priorities), 0) as priority_areas_if_changed
+        coalesce({{ list_length('s.state_priorities') }}, 0) as priority_areas_if_changed
     from {{ ref('int_da__near_miss_scenarios') }} as s
     join da_lea as l using (release_key, cds)
     join {{ ref('indicators') }} as i on i.indicator = s.changed_indicator
@@ -41,11 +41,12 @@ da as (
         on lt.measure = r.measure and lt.rating = s.rating_to and lt.better_direction in ('*', i.better_direction)
     where coalesce(
         -- would the group qualify (Method 1, or Method 3 with a local indicator in another priority area)?
-        (list_contains(string_split(l.methods, '|'), '1') and coalesce(len(s.state_priorities), 0) >= 2)
-        or (list_contains(string_split(l.methods, '|'), '3') and coalesce(len(s.state_priorities), 0) = 1
-            and len(list_filter(list_transform(string_split(l.local_priorities_not_met_two_years, ','),
-                                               p -> try_cast(p as integer)),
-                                p -> p is not null and p <> s.state_priorities[1])) > 0), false) <> l.is_eligible
+        ({{ list_has(split_string('l.methods', '|'), "'1'") }} and coalesce({{ list_length('s.state_priorities') }}, 0) >= 2)
+        or ({{ list_has(split_string('l.methods', '|'), "'3'") }} and coalesce({{ list_length('s.state_priorities') }}, 0) = 1
+            and {{ list_length(list_where(list_map(split_string('l.local_priorities_not_met_two_years', ','),
+                                                   'p', try_cast_integer('p')),
+                                          'p', 'p is not null and p <> s.state_priorities[1]')) }} > 0), false)
+            <> l.is_eligible
       -- a charter also needs the previous year; a change this year cannot supply it
       and (l.lea_type <> 'charter' or l.is_eligible or coalesce(l.charter_consecutive_years, 1) <= 1
            or coalesce(l.previous_meets_criteria, false))
@@ -87,7 +88,7 @@ essa_scenario_counts as (
 
 essa_scenario_met as (
     select distinct release_key, cds, student_group, direction, level_from, level_to
-    from ({{ essa_criteria_met('essa_scenario_counts', ['release_key', 'cds', 'student_group', 'direction', 'level_from', 'level_to']) }})
+    from ({{ essa_criteria_met('essa_scenario_counts', ['release_key', 'cds', 'student_group', 'direction', 'level_from', 'level_to']) }}) as met
 ),
 
 essa as (

@@ -31,14 +31,14 @@ groups as (   -- each ATSI group with whether it also met a criterion on the pre
 
 group_lists as (
     select g.release_key, g.cds,
-           list(g.student_group order by sg.sort_order) filter (where g.meets_criteria) as groups_one_year,
-           list(g.student_group order by sg.sort_order)
+           {{ list_agg('g.student_group', order_by='sg.sort_order') }} filter (where g.meets_criteria) as groups_one_year,
+           {{ list_agg('g.student_group', order_by='sg.sort_order') }}
                filter (where g.meets_criteria and coalesce(g.previous_meets_criteria, false)) as groups_two_years,
            string_agg(g.student_group || ': ' || g.ratings, '; ' order by sg.sort_order)
                filter (where g.meets_criteria) as group_evidence
     from groups as g
     join {{ ref('student_groups') }} as sg using (student_group)
-    group by all
+    group by g.release_key, g.cds
 ),
 
 graduation as (
@@ -46,15 +46,19 @@ graduation as (
         f.release_key, f.cds, f.report_year, r.threshold, r.exit_threshold, r.averaging,
         f.curr_denominator >= r.min_cohort_each_year
             and (r.averaging = 'single_year' or f.prior_denominator >= r.min_cohort_each_year) as has_required_cohorts,
+        -- rates in double precision (100 * numerator / denominator), rounded half away from zero as DuckDB does
         case r.averaging
-            when 'pooled' then round(100.0 * (f.curr_numerator + f.prior_numerator)
-                                     / nullif(f.curr_denominator + f.prior_denominator, 0), 1)
-            when 'mean_of_rates' then round((f.curr_status + f.prior_status) / 2, 1)
-            when 'single_year' then round(100.0 * f.curr_numerator / nullif(f.curr_denominator, 0), 1)
-            else error('essa_graduation_rules: unknown averaging ' || r.averaging)
+            when 'pooled' then {{ round_half_away_from_zero(
+                'cast(100 as double precision) * (f.curr_numerator + f.prior_numerator)
+                 / nullif(f.curr_denominator + f.prior_denominator, 0)', 1) }}
+            when 'mean_of_rates' then {{ round_half_away_from_zero('(f.curr_status + f.prior_status) / 2', 1) }}
+            when 'single_year' then {{ round_half_away_from_zero(
+                'cast(100 as double precision) * f.curr_numerator / nullif(f.curr_denominator, 0)', 1) }}
+            else {{ raise_error("'essa_graduation_rules: unknown averaging ' || r.averaging", 'double precision') }}
         end as two_year_rate,
-        round(100.0 * (f.curr_numerator + f.prior_numerator + p.prior_numerator)
-              / nullif(f.curr_denominator + f.prior_denominator + p.prior_denominator, 0), 1) as three_year_rate
+        {{ round_half_away_from_zero(
+            'cast(100 as double precision) * (f.curr_numerator + f.prior_numerator + p.prior_numerator)
+             / nullif(f.curr_denominator + f.prior_denominator + p.prior_denominator, 0)', 1) }} as three_year_rate
     from {{ ref('fct_indicator_results') }} as f
     join {{ ref('essa_graduation_rules') }} as r on f.report_year between r.first_year and r.last_year
     join {{ ref('report_years') }} as y on y.report_year = f.report_year
@@ -75,11 +79,12 @@ judged as (   -- what this release's own results say
         g.exit_threshold as graduation_exit_threshold, g.averaging as graduation_averaging, coalesce(g.has_required_cohorts, false) as has_required_cohorts,
         coalesce(a.meets_criteria, false) and coalesce(t.is_title_i, false) as is_csi_low_performing_by_criteria,
         coalesce(g.has_required_cohorts and g.two_year_rate < g.threshold, false) as is_csi_low_graduation_by_criteria,
-        coalesce(case when s.atsi_dashboard_years >= 2 then gl.groups_two_years else gl.groups_one_year end, [])
+        coalesce(case when s.atsi_dashboard_years >= 2 then gl.groups_two_years else gl.groups_one_year end,
+                 {{ empty_list('text') }})
             as atsi_groups,
         coalesce(case when s.tsi_dashboard_years >= 2 then gl.groups_two_years
-                      when s.tsi_dashboard_years = 1 then gl.groups_one_year end, []) as tsi_groups,
-        coalesce(gl.groups_one_year, []) as groups_meeting_criteria,
+                      when s.tsi_dashboard_years = 1 then gl.groups_one_year end, {{ empty_list('text') }}) as tsi_groups,
+        coalesce(gl.groups_one_year, {{ empty_list('text') }}) as groups_meeting_criteria,
         gl.group_evidence
     from schools as s
     left join {{ ref('stg_reference__title_i_status') }} as t on t.report_year = s.report_year and t.cds = s.cds
@@ -94,7 +99,7 @@ entry_status as (
         case
             when is_csi_low_performing_by_criteria then 'CSI Low Performing'
             when is_csi_low_graduation_by_criteria then 'CSI Low Graduation Rate'
-            when len(atsi_groups) > 0 then 'ATSI'
+            when {{ list_length('atsi_groups') }} > 0 then 'ATSI'
             else 'General Assistance'
         end as status
     from judged
@@ -111,18 +116,18 @@ annual as (
 carried as (   -- the entry year's status, and whether each annual year since (this release included) kept it
     select
         a.release_key, a.cds,
-        any_value(e.status) as entry_status,
-        any_value(e.atsi_groups) as entry_atsi_groups,
+        {{ any_value_in_group('e.status') }} as entry_status,
+        {{ any_value_in_group('e.atsi_groups', is_array=true) }} as entry_atsi_groups,
         bool_and(coalesce(c.all_students_meets_criteria, false)) as keeps_csi_low_performing,
         bool_and(coalesce(c.three_year_rate, c.two_year_rate, 0) < c.graduation_exit_threshold
                  or c.graduation_exit_threshold is null) as keeps_csi_low_graduation,
-        bool_and(len(list_intersect(c.groups_meeting_criteria, e.atsi_groups)) > 0) as keeps_atsi
+        bool_and({{ list_length(list_intersection('c.groups_meeting_criteria', 'e.atsi_groups')) }} > 0) as keeps_atsi
     from annual as a
     join entry_status as e on e.report_year = a.entry_year and e.stage = 'public' and e.cds = a.cds
     join judged as c
         on c.cds = a.cds and c.determination_kind = 'annual' and c.report_year > a.entry_year
         and ((c.report_year < a.report_year and c.stage = 'public') or c.release_key = a.release_key)
-    group by all
+    group by a.release_key, a.cds
 ),
 
 annual_status as (
@@ -131,7 +136,7 @@ annual_status as (
             when c.entry_status = 'CSI Low Performing' and c.keeps_csi_low_performing then 'CSI Low Performing'
             when c.entry_status = 'CSI Low Graduation Rate' and c.keeps_csi_low_graduation then 'CSI Low Graduation Rate'
             when c.entry_status = 'ATSI' and c.keeps_atsi then 'ATSI'
-            when len(a.tsi_groups) > 0 then 'TSI'
+            when {{ list_length('a.tsi_groups') }} > 0 then 'TSI'
             else 'General Assistance'
         end as status
     from annual as a
@@ -146,8 +151,8 @@ statuses as (
     select release_key, cds, report_year, stage,
            case when status = 'TSI' then report_year when entry_status is not null then entry_year end,
            status,
-           case when status = 'ATSI' then list_intersect(groups_meeting_criteria, entry_atsi_groups)
-                when status = 'TSI' then tsi_groups else [] end,
+           case when status = 'ATSI' then {{ list_intersection('groups_meeting_criteria', 'entry_atsi_groups') }}
+                when status = 'TSI' then tsi_groups else {{ empty_list('text') }} end,
            entry_status
     from annual_status
 )
@@ -175,7 +180,7 @@ select
     j.three_year_rate as graduation_three_year_rate,
     j.graduation_threshold,
     array_to_string(s.status_groups, ',') as student_groups_identified,
-    len(s.status_groups) as student_groups_identified_count,
+    {{ list_length('s.status_groups') }} as student_groups_identified_count,
     array_to_string(j.groups_meeting_criteria, ',') as student_groups_meeting_criteria,
     case
         when j.determination_kind = 'entry' and j.atsi_dashboard_years >= 2
@@ -212,11 +217,11 @@ select
                       || array_to_string(j.all_students_criteria, ', ') || ' (' || j.all_students_ratings || ')' end
         when 'CSI Low Graduation Rate' then
             case when j.determination_kind = 'entry'
-                 then 'CSI Low Graduation Rate: graduation rate ' || j.two_year_rate || '% (' || j.graduation_averaging || '), below '
-                      || j.graduation_threshold || '%'
+                 then 'CSI Low Graduation Rate: graduation rate ' || {{ double_as_text('j.two_year_rate') }} || '% ('
+                      || j.graduation_averaging || '), below ' || {{ double_as_text('j.graduation_threshold') }} || '%'
                  else 'CSI Low Graduation Rate since ' || s.cycle_entry_year || ': three-year rate '
-                      || coalesce(j.three_year_rate::varchar || '%', 'not available') || ', below the exit threshold '
-                      || j.graduation_threshold || '%' end
+                      || coalesce({{ double_as_text('j.three_year_rate') }} || '%', 'not available')
+                      || ', below the exit threshold ' || {{ double_as_text('j.graduation_threshold') }} || '%' end
         when 'ATSI' then 'ATSI: student group(s) ' || array_to_string(s.status_groups, ', ')
             || ' meet CSI Low Performing criteria (' || j.group_evidence || ')'
             || case when j.determination_kind = 'entry' and j.atsi_dashboard_years >= 2
@@ -232,7 +237,7 @@ select
                     when j.all_students_meets_criteria and not j.is_title_i
                     then ': All Students meet ' || array_to_string(j.all_students_criteria, ', ')
                          || ' but the school is not Title I funded'
-                    when j.determination_kind = 'annual' and len(j.groups_meeting_criteria) > 0
+                    when j.determination_kind = 'annual' and {{ list_length('j.groups_meeting_criteria') }} > 0
                     then ': no entry this year; groups meeting criteria only this year: '
                          || array_to_string(j.groups_meeting_criteria, ', ')
                     else '' end

@@ -24,4 +24,4 @@ select
                       or color is distinct from color_computed and color is not null
                       or box is distinct from box_computed and box is not null) as disagreeing_rows
 from {{ ref('fct_indicator_results') }}
-group by all
+group by report_year, stage, release_key, indicator, entity_type, student_group

@@ -8,7 +8,7 @@ select
     nullif(trim(leaname), '') as lea_name,
     nullif(trim(countyname), '') as county_name,
     trim(localindicator) as local_indicator,
-    try_cast(regexp_extract(localindicator, 'Priority Area\s*(\d+)', 1) as integer) as priority_area,
+    {{ try_cast_integer(regexp_group('localindicator', 'Priority Area\s*(\d+)', 1)) }} as priority_area,
     trim(performance) as performance,
     {{ lineage_columns() }}
 from {{ source('raw', 'localindperf') }}
