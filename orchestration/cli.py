@@ -5,6 +5,7 @@
     cadash bench [--scales 1,2,4] [--work DIR] [--seed N]
     cadash releases [--raw-dir DIR]
     cadash report [--publish-dir DIR] [--release 2018-public ...]
+    cadash postgres [--warehouse PATH] [--host H] [--port N] [--user U] [--dbname D]   (password: DASHBOARD_PG_PASSWORD)
 
 `build` materializes the same Dagster definitions the UI uses, in-process, one run per block of neighbouring
 releases (so dbt runs once per block): ingest behind the raw suites, dbt build, the mart suites and the
@@ -324,6 +325,33 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_postgres(args: argparse.Namespace) -> int:
+    """The server warehouse option: copy the sources of the built DuckDB warehouse into PostgreSQL and build the
+    models there (orchestration/publish/postgres.py)."""
+    from orchestration.publish.postgres import PostgresError, PostgresTarget, publish_to_postgres
+
+    config = _apply_overrides(args)
+    try:
+        target = PostgresTarget.from_env(host=args.host, port=args.port, user=args.user, dbname=args.dbname)
+    except PostgresError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not config.warehouse.exists():
+        print(f"error: no DuckDB warehouse at {config.warehouse}: build it first (cadash build)", file=sys.stderr)
+        return EXIT_USAGE
+    started = time.monotonic()
+    try:
+        with build_lock(config.warehouse):  # no build writes the warehouse while it is copied
+            done = publish_to_postgres(config.warehouse, target)
+    except (BuildLockedError, PostgresError) as exc:
+        print(f"\nPOSTGRES FAILED: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"PostgreSQL {target.describe()} is current ({time.monotonic() - started:.1f} s): "
+          f"{sum(t.rows for t in done.copied):,} source rows, the marts in schema marts (e.g. "
+          "select * from marts.fct_da_eligibility), staging, intermediate and reference beside them")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cadash", description="California School Dashboard accountability warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -358,6 +386,14 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--release", action="append", metavar="YEAR-STAGE",
                         help="report this published release (repeatable); default: every published release")
     report.set_defaults(func=cmd_report)
+
+    pg = sub.add_parser("postgres", help="build the marts on a PostgreSQL server from the DuckDB warehouse's sources")
+    pg.add_argument("--warehouse", help="the built DuckDB warehouse to copy from (env DASHBOARD_WAREHOUSE)")
+    pg.add_argument("--host", help="server host (env DASHBOARD_PG_HOST, default localhost)")
+    pg.add_argument("--port", help="server port (env DASHBOARD_PG_PORT, default 5432)")
+    pg.add_argument("--user", help="role (env DASHBOARD_PG_USER, default postgres); password: DASHBOARD_PG_PASSWORD")
+    pg.add_argument("--dbname", help="database (env DASHBOARD_PG_DBNAME, default dashboard)")
+    pg.set_defaults(func=cmd_postgres)
 
     releases = sub.add_parser("releases", help="list the releases found under the raw directory")
     releases.add_argument("--raw-dir")

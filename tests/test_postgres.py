@@ -1,0 +1,377 @@
+"""The server warehouse option (issue 8, item 5): the dbt models on a real PostgreSQL server.
+
+A PostgreSQL 15 server is started from Debian's binaries for this module (as the `postgres` system user when the tests
+run as root, since postgres refuses root), with an ICU en-US default collation, so that any text ordering that
+depended on the database's collation would show. Two DuckDB warehouses are published to it: the hand-made
+eligibility releases of test_eligibility (every DA and ESSA rule variant), with a 2023 preview whose DA and ESSA
+determinations flip in public, and the real CDE 2017/2018 files (the session's `bundled_warehouse`). The marts must be
+the same on both databases, row for row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import decimal
+import glob
+import io
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+
+from orchestration.cli import main
+from orchestration.publish.postgres import (
+    PostgresError, PostgresTarget, copy_sources, publish_to_postgres, run_dbt_build, source_tables,
+)
+from orchestration.publish.publisher import PUBLISHED_MARTS
+from orchestration.transform.project import ensure_manifest
+from tests.eligibility_fixtures import FixtureReleases
+from tests.test_eligibility import _da_cases, _essa_cases, lea, school
+
+pytestmark = pytest.mark.slow
+RED, ORANGE, YELLOW, GREEN = 1, 2, 3, 4
+USER, PASSWORD = "dashboard", "s3cret pass"
+SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
+
+
+# ---- the server ------------------------------------------------------------------------------------------------
+
+def _server_bindir() -> Path:
+    candidates = []
+    if shutil.which("initdb"):
+        candidates.append(Path(shutil.which("initdb")).resolve().parent)
+    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
+    for folder in candidates:
+        if all((folder / name).exists() for name in SERVER_BINARIES):
+            return folder
+    pytest.fail("PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found on PATH or under "
+                "/usr/lib/postgresql/*/bin: install Debian's postgresql package (apt-get install postgresql; .ci/run "
+                "installs it before the tests)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class PgServer:
+    port: int
+    bindir: Path
+    datadir: Path
+
+    def target(self, dbname: str) -> PostgresTarget:
+        return PostgresTarget(host="127.0.0.1", port=self.port, user=USER, password=PASSWORD, dbname=dbname)
+
+    def create_database(self, name: str) -> PostgresTarget:
+        con = psycopg2.connect(host="127.0.0.1", port=self.port, user=USER, password=PASSWORD, dbname="postgres")
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute(f'create database "{name}"')
+        con.close()
+        return self.target(name)
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[PgServer]:
+    bindir = _server_bindir()
+    run_as: list[str] = []
+    home = Path(tempfile.mkdtemp(prefix="cadash-pg-"))
+    if os.geteuid() == 0:   # postgres refuses to run as root: Debian's package creates the `postgres` user
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail("the tests run as root and there is no `postgres` system user to run the server as: install "
+                        "Debian's postgresql package (it creates the user)")
+        os.chown(home, account.pw_uid, account.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    datadir, password_file, log = home / "data", home / "password", home / "server.log"
+    password_file.write_text(PASSWORD + "\n")
+    if run_as:
+        os.chown(password_file, account.pw_uid, account.pw_gid)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=120)
+
+    common = [str(bindir / "initdb"), "-D", str(datadir), "-U", USER, f"--pwfile={password_file}", "-E", "UTF8",
+              "--auth-local=trust", "--auth-host=scram-sha-256"]
+    made = run(*common, "--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=en-US")  # linguistic order
+    if made.returncode != 0:   # a build without ICU or the C.UTF-8 locale
+        shutil.rmtree(datadir, ignore_errors=True)
+        made = run(*common, "--locale=C")
+    assert made.returncode == 0, f"initdb failed:\n{made.stdout}\n{made.stderr}"
+    port = _free_port()
+    options = (f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+               "-c full_page_writes=off")
+    started = run(str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(log), "-w", "-t", "60", "-o", options,
+                  "start")
+    if started.returncode != 0:
+        tail = log.read_text()[-2000:] if log.exists() else ""
+        shutil.rmtree(home, ignore_errors=True)
+        pytest.fail(f"PostgreSQL did not start:\n{started.stdout}\n{started.stderr}\n{tail}")
+    try:
+        yield PgServer(port, bindir, datadir)
+    finally:
+        run(str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast", "-w", "stop")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+# ---- the DuckDB warehouses -------------------------------------------------------------------------------------
+
+def _fixture_releases() -> FixtureReleases:
+    """test_eligibility's DA and ESSA cases, and a 2023 preview: the public files, but for three entities whose
+    determination flips between preview and public."""
+    f = FixtureReleases()
+    _da_cases(f)
+    _essa_cases(f)
+    for (year, stage, stem), rows in list(f.rows.items()):
+        if (year, stage) == (2023, "public"):
+            f.rows[(2023, "preview", stem)] = [dict(row) for row in rows]
+    f.local[(2023, "preview")] = list(f.local[(2023, "public")])
+    for stage in ("preview", "public"):
+        public = stage == "public"
+        f.result(2023, lea(31), "ela", "SWD", RED, stage=stage)              # P4 in both ...
+        f.result(2023, lea(31), "math", "SWD", ORANGE, stage=stage)
+        f.result(2023, lea(31), "chronic", "SWD", ORANGE if public else RED, stage=stage)   # ... P5 in preview only
+        f.result(2023, lea(32), "chronic", "SWD", RED, stage=stage)          # P5 in both ...
+        f.result(2023, lea(32), "susp", "SWD", RED if public else ORANGE, stage=stage)     # ... P6 in public only
+        for indicator in ("ela", "math"):                                     # 2 Red of 4 in preview, 4 in public
+            f.result(2023, school(30, 800), indicator, "ALL", RED, stage=stage)
+        for indicator in ("chronic", "susp"):
+            f.result(2023, school(30, 800), indicator, "ALL", RED if public else YELLOW, stage=stage)
+    f.title(2023, school(30, 800), True)
+    return f
+
+
+@pytest.fixture(scope="module")
+def fixture_warehouse(tmp_path_factory) -> Path:
+    raw = _fixture_releases().write(tmp_path_factory.mktemp("pg_fixture") / "raw")
+    path = raw.parent / "w.duckdb"
+    saved = dict(os.environ)
+    try:
+        assert main(["build", "--raw-dir", str(raw), "--warehouse", str(path), "--publish-dir",
+                     str(raw.parent / "published")]) == 0
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return path
+
+
+@pytest.fixture(scope="module")
+def published(pg_server, fixture_warehouse, tmp_path_factory):
+    """The fixture warehouse published to PostgreSQL (database `fixture`), with what it printed."""
+    target = pg_server.create_database("fixture")
+    out = io.StringIO()
+    started = time.monotonic()
+    with contextlib.redirect_stdout(out):
+        publication = publish_to_postgres(fixture_warehouse, target,
+                                          dbt_target_path=tmp_path_factory.mktemp("dbt_fixture"))
+    print(f"published the fixture warehouse to PostgreSQL in {time.monotonic() - started:.1f} s")
+    return target, publication, out.getvalue()
+
+
+# ---- reading both sides ----------------------------------------------------------------------------------------
+
+def _duckdb_rows(path: Path, query: str) -> tuple[list[str], list[tuple]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cursor = con.execute(query)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+    finally:
+        con.close()
+
+
+def _pg_rows(target: PostgresTarget, query: str) -> tuple[list[str], list[tuple]]:
+    con = target.connect()
+    try:
+        with con.cursor() as cur:
+            cur.execute(query)
+            return [d[0] for d in cur.description], cur.fetchall()
+    finally:
+        con.close()
+
+
+def _normalised(value):
+    """Lists (DuckDB) and arrays (psycopg2 lists) as tuples, numerics as floats; integers and doubles compare equal
+    in Python, so bigint vs integer is no difference; doubles must be equal exactly."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_normalised(v) for v in value)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+def _sort_key(row: tuple) -> tuple:
+    return tuple((0, "") if v is None else (1, v) for v in row)
+
+
+def _same_rows(warehouse: Path, target: PostgresTarget, table: str, key: list[str]) -> int:
+    names, duck = _duckdb_rows(warehouse, f"select * from {table}")
+    pg_names, pg = _pg_rows(target, f"select * from {table}")
+    assert pg_names == names, f"{table}: columns differ"
+    order = [names.index(k) for k in key]
+
+    def ordered(rows):   # ordered by key, then by the whole row (tables whose key is not unique)
+        rows = [tuple(_normalised(v) for v in row) for row in rows]
+        return sorted(rows, key=lambda r: (_sort_key(tuple(r[i] for i in order)), _sort_key(r)))
+
+    duck, pg = ordered(duck), ordered(pg)
+    assert len(pg) == len(duck), f"{table}: {len(pg)} rows on PostgreSQL, {len(duck)} on DuckDB"
+    for a, b in zip(duck, pg):
+        if a != b:
+            differing = {n: (x, y) for n, x, y in zip(names, a, b) if x != y}
+            pytest.fail(f"{table}: row {dict(zip(key, (a[i] for i in order)))} differs (DuckDB, PostgreSQL): "
+                        f"{differing}")
+    return len(duck)
+
+
+# ---- the tests -------------------------------------------------------------------------------------------------
+
+def test_progress_names_every_source_table_and_its_rows(published, fixture_warehouse):
+    _target, publication, printed = published
+    tables = source_tables()
+    assert {t.table for t in publication.copied} == set(tables) and "raw.title_i_status" in tables
+    con = duckdb.connect(str(fixture_warehouse), read_only=True)
+    try:
+        for copied in publication.copied:
+            assert copied.rows == con.execute(f"select count(*) from {copied.table}").fetchone()[0]
+            assert f"  {copied.table}: {copied.rows:,} rows (" in printed
+    finally:
+        con.close()
+    assert "copied 11 tables" in printed and "committed" in printed
+    assert "OK created sql incremental model marts.fct_indicator_results" in printed
+    assert "the same row counts as the DuckDB warehouse" in printed
+
+
+def test_every_published_mart_has_the_same_row_count(published, fixture_warehouse):
+    target, publication, _printed = published
+    for table, _scope in PUBLISHED_MARTS:
+        _, [(duck,)] = _duckdb_rows(fixture_warehouse, f"select count(*) from {table}")
+        _, [(pg,)] = _pg_rows(target, f"select count(*) from {table}")
+        assert pg == duck == publication.mart_rows[table], table
+    counts = publication.mart_rows
+    assert counts["marts.fct_da_eligibility"] > 40 and counts["marts.fct_essa_school_determinations"] > 40
+    assert counts["marts.fct_preview_public_determination_flips"] == 3   # the three flips of the 2023 preview
+
+
+@pytest.mark.parametrize("table,key", [
+    ("marts.fct_indicator_results", ["report_year", "stage", "indicator", "cds", "student_group"]),
+    ("marts.fct_da_student_group_priorities", ["release_key", "cds", "student_group", "priority_area"]),
+    ("marts.fct_da_eligibility", ["report_year", "stage", "cds"]),
+    ("marts.fct_essa_school_determinations", ["report_year", "stage", "cds"]),
+    ("marts.fct_eligibility_near_misses", ["program", "release_key", "cds", "student_group", "indicator"]),
+    ("marts.fct_preview_public_result_changes", ["report_year", "indicator", "cds", "student_group"]),
+    ("marts.fct_preview_public_determination_flips", ["program", "report_year", "cds"]),
+    ("marts.cde_assistancestatus23", None),   # CDE's column names: keyed on the first column, the CDS code
+    ("marts.cde_essaassistance23", None),
+])
+def test_marts_are_the_same_row_for_row(published, fixture_warehouse, table, key):
+    target, _publication, _printed = published
+    if key is None:
+        key = _duckdb_rows(fixture_warehouse, f"select * from {table} limit 0")[0][:1]
+    assert _same_rows(fixture_warehouse, target, table, key) > 0
+
+
+def test_hand_worked_determinations_read_from_postgres(published):
+    target, _publication, _printed = published
+    _, [(eligible, status, methods, explanation)] = _pg_rows(target, f"""
+        select is_eligible, assistance_status, methods_met, explanation from marts.fct_da_eligibility
+        where report_year = 2023 and stage = 'public' and cds = '{lea(1)}'""")
+    assert (eligible, status, methods) == (True, "Differentiated Assistance, Year 1", "1")
+    assert explanation == "Eligible (Method 1): SWD met P4 (ELA Red + Math Orange), P5 (Chronic Absenteeism Red)"
+    # pooled graduation rate 130/200 = 65.0, written as DuckDB writes it ("65.0", not PostgreSQL's "65")
+    _, [(essa_status, rate, essa_explanation)] = _pg_rows(target, f"""
+        select assistance_status, graduation_two_year_rate, explanation from marts.fct_essa_school_determinations
+        where report_year = 2023 and stage = 'public' and cds = '{school(8, 800)}'""")
+    assert (essa_status, rate) == ("CSI Low Graduation Rate", 65.0)
+    assert essa_explanation == "CSI Low Graduation Rate: graduation rate 65.0% (pooled), below 68.0%"
+    _, flips = _pg_rows(target, """select cds, program, flip, colour_changes
+                                   from marts.fct_preview_public_determination_flips""")
+    assert sorted(flips) == sorted([
+        (lea(31), "DA", "no longer identified in public", "chronic SWD: Red -> Orange"),
+        (lea(32), "DA", "newly identified in public", "susp SWD: Orange -> Red"),
+        (school(30, 800), "ESSA", "newly identified in public",
+         "chronic ALL: Yellow -> Red; susp ALL: Yellow -> Red"),
+    ])
+
+
+def test_the_dbt_tests_ran_on_postgres(published):
+    target, publication, _printed = published
+    manifest = json.loads(ensure_manifest().read_text())
+    tests = [n for n in manifest["nodes"] if n.startswith("test.")]
+    results = publication.dbt.results
+    assert sorted(r["unique_id"] for r in results if r["unique_id"].startswith("test.")) == sorted(tests)
+    assert len(tests) > 100 and publication.dbt.counts.get("test pass") == len(tests)
+    models = [r for r in results if r["unique_id"].startswith("model.")]
+    assert models and all(r["relation_name"].startswith(f'"{target.dbname}".') for r in models)
+    tested = [r for r in results if r["unique_id"].startswith("test.")][0]
+    assert tested["adapter_response"]["code"] == "SELECT"   # PostgreSQL's command tag (DuckDB answers "OK")
+
+
+def test_a_broken_row_fails_a_dbt_test_on_postgres_and_a_rerun_replaces_the_copy(pg_server, fixture_warehouse,
+                                                                                 tmp_path):
+    target = pg_server.create_database("broken")
+    quiet = io.StringIO()
+    with contextlib.redirect_stdout(quiet):
+        copy_sources(fixture_warehouse, target)
+        copy_sources(fixture_warehouse, target)        # rerun: replaces, never appends
+    _, [(duck_rows,)] = _duckdb_rows(fixture_warehouse, "select count(*) from raw.chronic")
+    _, [(pg_rows,)] = _pg_rows(target, "select count(*) from raw.chronic")
+    assert pg_rows == duck_rows > 0
+    con = target.connect()
+    with con, con.cursor() as cur:                    # a duplicated key row, as a bad re-release would bring
+        cur.execute("insert into raw.chronic select * from raw.chronic limit 1")
+    con.close()
+    with pytest.raises(PostgresError) as failure, contextlib.redirect_stdout(quiet):
+        run_dbt_build(target, target_path=tmp_path / "dbt")
+    message = str(failure.value)
+    assert f"failed on {USER}@127.0.0.1:{pg_server.port}/broken" in message
+    assert "test.ca_dashboard.unique_combination_of_columns_stg_dashboard__chronic_release_key__cds__student_group" \
+        in message and "(fail)" in message
+    assert "FAIL 1 unique_combination_of_columns_stg_dashboard__chronic" in quiet.getvalue()
+
+
+def test_the_real_files_through_the_command_line(pg_server, bundled_warehouse, monkeypatch, capsys):
+    """`cadash postgres` with the DASHBOARD_PG_* variables, on the real CDE 2017/2018 files: the recomputed levels and
+    colours of every result are the same, and 2018's Method 2 gives CDE's 11 LEAs read from PostgreSQL."""
+    target = pg_server.create_database("real")
+    for name, value in target.environment().items():
+        monkeypatch.setenv(name, value)
+    started = time.monotonic()
+    code = main(["postgres", "--warehouse", str(bundled_warehouse)])
+    output = capsys.readouterr().out
+    assert code == 0, output
+    print(f"cadash postgres on the real files: {time.monotonic() - started:.1f} s")
+    assert "  raw.grad: 25,564 rows (" in output and f"PostgreSQL {target.describe()} is current" in output
+    assert _same_rows(bundled_warehouse, target, "marts.fct_indicator_results",
+                      ["report_year", "stage", "indicator", "cds", "student_group"]) > 50_000
+    assert _same_rows(bundled_warehouse, target, "marts.fct_level_reconciliation",
+                      ["release_key", "indicator", "entity_type", "student_group"]) > 0
+    _, [(method_2,)] = _pg_rows(target, "select count(*) from marts.fct_da_eligibility "
+                                        "where report_year = 2018 and is_method_2_met")
+    assert method_2 == 11
+
+
+def test_an_unreachable_server_is_named(tmp_path, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    port = _free_port()   # nothing listens there
+    target = PostgresTarget(host="127.0.0.1", port=port, user=USER, password=PASSWORD, dbname="fixture")
+    with pytest.raises(PostgresError) as failure:
+        copy_sources(warehouse, target)
+    assert f"cannot connect to PostgreSQL at 127.0.0.1:{port}" in str(failure.value)
+    assert "Connection refused" in str(failure.value)
+    assert main(["postgres", "--warehouse", str(warehouse), "--host", "127.0.0.1", "--port", str(port)]) == 1
+    assert f"POSTGRES FAILED: cannot connect to PostgreSQL at 127.0.0.1:{port}" in capsys.readouterr().err
