@@ -219,16 +219,19 @@
     {%- if model.config.materialized in ('table', 'incremental', 'seed') -%} analyze {{ this }} {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook of every table and incremental model (dbt_project.yml), for the statement that builds it: PostgreSQL
-    underestimates the joins on composite keys (release_key, cds, student_group) by orders of magnitude and then
-    chooses nested loops that never end at California scale; hash and merge joins are always right for these
-    full-table transformations. DuckDB plans them itself. -#}
+{#- Pre-hook of every table and incremental model (dbt_project.yml), for the statement that builds it: hash joins
+    only. PostgreSQL underestimates joins on composite keys (release_key, cds, student_group) and on CTEs by orders
+    of magnitude, then picks nested loops, or merge joins on a prefix of the key that filter the rest row by row:
+    both never end at California scale. Every join here is an equality join of whole tables, which a hash join does
+    in one pass. DuckDB plans them itself. -#}
 {% macro planner_settings() -%}
     {{ return(adapter.dispatch('planner_settings', 'ca_dashboard')()) }}
 {%- endmacro %}
 {% macro duckdb__planner_settings() -%}{%- endmacro %}
 {% macro default__planner_settings() -%}
-    {%- if model.config.materialized in ('table', 'incremental') -%} set local enable_nestloop = off {%- endif -%}
+    {%- if model.config.materialized in ('table', 'incremental') -%}
+        set local enable_nestloop = off; set local enable_mergejoin = off
+    {%- endif -%}
 {%- endmacro %}
 
 {#- How a CTE that the query reads several times is planned: DuckDB inlines it (`not materialized`: materialising
