@@ -341,6 +341,12 @@ def test_a_broken_row_fails_a_dbt_test_on_postgres_and_a_rerun_replaces_the_copy
     assert "test.ca_dashboard.unique_combination_of_columns_stg_dashboard__chronic_release_key__cds__student_group" \
         in message and "(fail)" in message
     assert "FAIL 1 unique_combination_of_columns_stg_dashboard__chronic" in quiet.getvalue()
+    # copying again replaces the broken table in place: the row is gone, dbt's views on it are kept
+    _, [(views,)] = _pg_rows(target, "select count(*) from pg_views where schemaname = 'staging'")
+    with contextlib.redirect_stdout(quiet):
+        copy_sources(fixture_warehouse, target)
+    assert _pg_rows(target, "select count(*) from raw.chronic")[1] == [(duck_rows,)]
+    assert _pg_rows(target, "select count(*) from pg_views where schemaname = 'staging'")[1] == [(views,)] != [(0,)]
 
 
 def test_the_real_files_through_the_command_line(pg_server, bundled_warehouse, monkeypatch, capsys):

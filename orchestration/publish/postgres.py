@@ -39,12 +39,14 @@ ENV = {"host": "DASHBOARD_PG_HOST", "port": "DASHBOARD_PG_PORT", "user": "DASHBO
 DBT_TARGET = "postgres"
 COPY_CHUNK = 1 << 20
 
-# DuckDB column types of the source tables -> PostgreSQL (DECIMAL(p,s) is mapped by pattern)
+# DuckDB column types of the source tables -> PostgreSQL, spelled as PostgreSQL's format_type() writes them, so that
+# a rerun recognises an unchanged table (DECIMAL(p,s) is mapped by pattern)
 PG_TYPES = {
     "BOOLEAN": "boolean", "TINYINT": "smallint", "SMALLINT": "smallint", "INTEGER": "integer", "BIGINT": "bigint",
-    "HUGEINT": "numeric(39)", "UTINYINT": "smallint", "USMALLINT": "integer", "UINTEGER": "bigint",
-    "UBIGINT": "numeric(20)", "FLOAT": "real", "DOUBLE": "double precision", "VARCHAR": "text", "DATE": "date",
-    "TIME": "time", "TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "HUGEINT": "numeric(39,0)", "UTINYINT": "smallint", "USMALLINT": "integer", "UINTEGER": "bigint",
+    "UBIGINT": "numeric(20,0)", "FLOAT": "real", "DOUBLE": "double precision", "VARCHAR": "text", "DATE": "date",
+    "TIME": "time without time zone", "TIMESTAMP": "timestamp without time zone",
+    "TIMESTAMP WITH TIME ZONE": "timestamp with time zone",
 }
 
 
@@ -144,7 +146,7 @@ def _pg_type(duckdb_type: str, table: str, column: str) -> str:
     if duckdb_type in PG_TYPES:
         return PG_TYPES[duckdb_type]
     if duckdb_type.startswith("DECIMAL"):
-        return "numeric" + duckdb_type[len("DECIMAL"):]
+        return "numeric" + duckdb_type[len("DECIMAL"):].replace(" ", "")
     raise PostgresError(f"{table}.{column}: no PostgreSQL type for DuckDB's {duckdb_type}")
 
 
@@ -172,8 +174,7 @@ def _replace_table(cur, table: str, columns: list[tuple[str, str]]) -> None:
     again by the dbt build that follows)."""
     schema, name = table.split(".")
     ident = sql.Identifier(schema, name)
-    existing = _pg_columns(cur, table)
-    if existing == columns:
+    if _pg_columns(cur, table) == columns:
         cur.execute(sql.SQL("truncate table {}").format(ident))
         return
     cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
