@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import hashlib
 import json
 import os
 import re
@@ -28,7 +27,7 @@ from orchestration import settings as app_settings
 from orchestration.report import builder, svg
 from orchestration.report.builder import BADGE_HEX, COLOUR_HEX, ReportError, build_report
 from tests.browser import launch_chromium
-from tests.conftest import build_in_isolation
+from tests.conftest import build_in_isolation, publication_state
 from tests.eligibility_fixtures import FixtureReleases
 
 RED, ORANGE, YELLOW, GREEN = 1, 2, 3, 4
@@ -111,19 +110,6 @@ def _query(published: Path, release: str, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
-
-
-def _tree_state(path: Path) -> dict[str, str]:
-    """Every file under the reports dir (links followed) with its sha256, and where each link points."""
-    state = {}
-    for root, _dirs, files in os.walk(path, followlinks=True):
-        for name in files:
-            full = Path(root) / name
-            state[str(full.relative_to(path))] = hashlib.sha256(full.read_bytes()).hexdigest()
-    for link in path.iterdir():
-        if link.is_symlink():
-            state[f"{link.name} ->"] = os.readlink(link)
-    return state
 
 
 # --------------------------------------------------------------------------------------------------- the browser
@@ -550,7 +536,7 @@ def test_county_page_screenshot(published, browser, tmp_path):
 @pytest.mark.slow
 def test_a_failed_report_build_leaves_the_previous_report_unchanged(published, monkeypatch):
     reports = published / "reports"
-    before = _tree_state(reports)
+    before = publication_state(reports)
     calls = {"n": 0}
     real = builder.PageModel.trends
 
@@ -564,11 +550,11 @@ def test_a_failed_report_build_leaves_the_previous_report_unchanged(published, m
     with pytest.raises(ReportError, match="previous report is unchanged.*No space left on device"):
         build_report(published, "2023-public", log=lambda _m: None)
     assert calls["n"] == 3
-    assert _tree_state(reports) == before
+    assert publication_state(reports) == before
     assert not [p for p in reports.iterdir() if p.name.startswith(".staging")]
     with pytest.raises(ReportError, match="2019-public is not published"):
         build_report(published, "2019-public", log=lambda _m: None)
-    assert _tree_state(reports) == before
+    assert publication_state(reports) == before
 
 
 @pytest.mark.slow
@@ -580,7 +566,7 @@ def test_cadash_report_rebuilds_the_same_pages(published, capsys):
     reports = published / "reports"
 
     def pages() -> dict[str, str]:   # through the release links, not the version folders (named by build)
-        return {k: v for k, v in _tree_state(reports).items() if not k.endswith("->") and not k.startswith(".")}
+        return {k: v for k, v in publication_state(reports).items() if not k.endswith("->") and not k.startswith(".")}
 
     before = pages()
     assert main(["report", "--publish-dir", str(published)]) == 0
