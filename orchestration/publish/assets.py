@@ -15,15 +15,20 @@ from orchestration.publish.publisher import PUBLISHED_MARTS, publish_release
 
 PUBLISHED_RELEASE = dg.AssetKey(["publish", "release"])
 
+# what every asset of the publish group shares: one partition per release, a backfill of many releases in one run
+PUBLISH_GROUP = {
+    "group_name": "publish",
+    "partitions_def": RELEASES,
+    "backfill_policy": dg.BackfillPolicy.single_run(),
+    "owners": app_settings.ASSET_OWNERS,
+}
+
 
 @dg.asset(
     key=PUBLISHED_RELEASE,
-    group_name="publish",
-    partitions_def=RELEASES,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[dg.AssetKey(table.split(".")) for table, _scope in PUBLISHED_MARTS],
     kinds={"parquet", "duckdb"},
-    owners=app_settings.ASSET_OWNERS,
+    **PUBLISH_GROUP,
     description="published/<release>/: Parquet per mart, snapshot.duckdb (tables) and manifest.json, switched into "
                 "place atomically; published/latest points to the newest public release (README: BI access).",
 )

@@ -9,20 +9,16 @@ No `from __future__ import annotations` here: Dagster checks the context annotat
 import dagster as dg
 
 from orchestration import settings as app_settings
-from orchestration.partitions import RELEASES
-from orchestration.publish.assets import PUBLISHED_RELEASE
+from orchestration.publish.assets import PUBLISH_GROUP, PUBLISHED_RELEASE
 
 PUBLISHED_REPORT = dg.AssetKey(["publish", "report"])
 
 
 @dg.asset(
     key=PUBLISHED_REPORT,
-    group_name="publish",
-    partitions_def=RELEASES,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[PUBLISHED_RELEASE],
     kinds={"html"},
-    owners=app_settings.ASSET_OWNERS,
+    **PUBLISH_GROUP,
     description="published/reports/<release>/: the HTML report of the published release, static files that open "
                 "from file:// (state page, a page per county and per LEA: DA and ESSA determinations with their "
                 "evidence, 5x5 grids, status trends, near misses, the preview-to-public flips), switched into place "

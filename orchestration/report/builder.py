@@ -96,14 +96,20 @@ def published_releases(publish_dir: Path) -> list[str]:
     """The releases published under `publish_dir` (links to a complete version directory), in time order."""
     if not publish_dir.is_dir():
         return []
+    return [r.key for r in _linked_releases(publish_dir, "manifest.json")]
+
+
+def _linked_releases(directory: Path, marker: str) -> list[Release]:
+    """The releases that `directory` links by name (not `latest`) to a directory holding `marker`, in time order;
+    other names are ignored."""
     found = []
-    for path in publish_dir.iterdir():
-        if path.is_symlink() and path.name != LATEST and (path / "manifest.json").is_file():
+    for path in directory.iterdir():
+        if path.is_symlink() and path.name != LATEST and (path / marker).is_file():
             try:
                 found.append(Release.parse(path.name))
             except ValueError:
                 continue
-    return [r.key for r in sorted(found, key=Release.sort_key)]
+    return sorted(found, key=Release.sort_key)
 
 
 def _trend_releases(available: list[str], release: Release) -> list[str]:
@@ -707,14 +713,7 @@ def _change_table(summary: list[dict]) -> dict:
 # --------------------------------------------------------------------------------------------------- atomic build
 def _write_index(reports: Path) -> None:
     """reports/index.html: the releases that have a report (written to a temp file, then renamed)."""
-    keys = []
-    for path in reports.iterdir():
-        if path.is_symlink() and path.name != LATEST and (path / "index.html").is_file():
-            try:
-                keys.append(Release.parse(path.name))
-            except ValueError:
-                continue
-    keys.sort(key=Release.sort_key, reverse=True)
+    keys = _linked_releases(reports, "index.html")[::-1]
     html = _environment().get_template("releases.html.j2").render(
         releases=[r.key for r in keys], latest=os.readlink(reports / LATEST) if (reports / LATEST).is_symlink()
         else None)
@@ -724,14 +723,8 @@ def _write_index(reports: Path) -> None:
 
 
 def _newest_public(reports: Path) -> str | None:
-    found = []
-    for p in reports.iterdir():
-        if p.is_symlink() and p.name.endswith("-public"):
-            try:
-                found.append(Release.parse(p.name))
-            except ValueError:
-                continue
-    return max(found, key=Release.sort_key).key if found else None
+    public = [r for r in _linked_releases(reports, "index.html") if r.stage == "public"]
+    return public[-1].key if public else None
 
 
 def build_report(publish_dir: Path, release: str, log=print) -> ReportResult:
