@@ -241,11 +241,13 @@ def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
 
     print(f"cadash build: {count} release(s) from {config.raw_dir} into {config.warehouse}, published to "
           f"{config.publish_dir}", flush=True)
+    host = os.environ.get("DASHBOARD_PG_HOST")   # publish/postgres is defined (orchestration/publish/assets.py)
+    server = f" -> PostgreSQL at {host}" if host else ""
     started = time.monotonic()
     for number, (first, last) in enumerate(blocks, start=1):
         label = first if first == last else f"{first} .. {last}"
         print(f"[{number}/{len(blocks)}] {label}: ingest + raw suites -> dbt build (models and tests) -> mart "
-              "suites -> publish", flush=True)
+              f"suites -> publish -> report{server}", flush=True)
         tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
         result = job.execute_in_process(instance=instance, run_config=run_config, tags=tags, raise_on_error=False)
         if not result.success:

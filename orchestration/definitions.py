@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration import settings as app_settings
 from orchestration.ingest.assets import ingest_research_files
 from orchestration.jobs import build_release_job, rebuild_all_job
-from orchestration.publish.assets import published_release
+from orchestration.publish.assets import published_release, server_assets
 from orchestration.quality.freshness_check import check_freshness_job, freshness_daily, release_freshness_check
 from orchestration.quality.gx_checks import published_mart_suites
 from orchestration.quality.reconciliation import level_disagreements, level_reconciliation
@@ -24,7 +24,7 @@ def build_definitions(config: app_settings.Settings | None = None) -> dg.Definit
     app_settings.export(config)  # the dbt subprocess reads DASHBOARD_WAREHOUSE from the environment
     config.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dg.Definitions(
-        assets=[ingest_research_files, dashboard_dbt_assets, published_release, release_report],
+        assets=[ingest_research_files, dashboard_dbt_assets, published_release, release_report, *server_assets()],
         asset_checks=[level_reconciliation, level_disagreements, published_mart_suites, release_freshness_check],
         jobs=[build_release_job, rebuild_all_job, check_freshness_job],
         schedules=[preview_window, annual_release, freshness_daily],

@@ -100,6 +100,26 @@ def test_jobs_and_partitions(defs):
     assert rebuild.tags["dagster/asset_partition_range_end"] == "2025-public"
 
 
+def test_the_server_asset_is_defined_only_when_a_server_is_named(monkeypatch):
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+
+    server = dg.AssetKey(["publish", "postgres"])
+    for unset in (None, ""):
+        if unset is None:
+            monkeypatch.delenv("DASHBOARD_PG_HOST", raising=False)
+        else:
+            monkeypatch.setenv("DASHBOARD_PG_HOST", unset)
+        assert server not in build_definitions().resolve_asset_graph().get_all_asset_keys()
+    monkeypatch.setenv("DASHBOARD_PG_HOST", "db.example.org")
+    defs = build_definitions()
+    node = defs.resolve_asset_graph().get(server)
+    assert node.group_name == "publish" and node.parent_keys == {dg.AssetKey(["publish", "release"])}
+    for name in ("build_release", "rebuild_all_releases"):   # every run that publishes also updates the server
+        assert server in defs.resolve_job_def(name).asset_layer.executable_asset_keys
+
+
 def test_sources_are_the_ingest_assets(defs):
     graph = defs.resolve_asset_graph()
     import dagster as dg

@@ -1,33 +1,24 @@
 """The server warehouse option (issue 8, item 5): the dbt models on a real PostgreSQL server.
 
-A PostgreSQL 15 server is started from Debian's binaries for this module (as the `postgres` system user when the tests
-run as root, since postgres refuses root), with an ICU en-US default collation, so that any text ordering that
-depended on the database's collation would show. Two DuckDB warehouses are published to it: the hand-made
-eligibility releases of test_eligibility (every DA and ESSA rule variant), with a 2023 preview whose DA and ESSA
-determinations flip in public, and the real CDE 2017/2018 files (the session's `bundled_warehouse`). The marts must be
-the same on both databases, row for row.
+A PostgreSQL 15 server (tests/pg_server.py: Debian's binaries, an ICU en-US default collation so that any text
+ordering that depended on the database's collation would show) is started for this module. Two DuckDB warehouses are
+published to it: the hand-made eligibility releases of test_eligibility (every DA and ESSA rule variant), with a 2023
+preview whose DA and ESSA determinations flip in public, and the real CDE 2017/2018 files (the session's
+`bundled_warehouse`). The marts must be the same on both databases, row for row.
 """
 
 from __future__ import annotations
 
 import contextlib
 import decimal
-import glob
 import io
 import json
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import psycopg2
 import pytest
 
 from orchestration.cli import main
@@ -36,96 +27,19 @@ from orchestration.publish.postgres import (
 )
 from orchestration.publish.publisher import PUBLISHED_MARTS
 from orchestration.transform.project import ensure_manifest
+from tests.dagster_servers import free_port
 from tests.eligibility_fixtures import FixtureReleases
+from tests.pg_server import PASSWORD, USER, PgServer, postgres_server
 from tests.test_eligibility import _da_cases, _essa_cases, lea, school
 
 pytestmark = pytest.mark.slow
 RED, ORANGE, YELLOW, GREEN = 1, 2, 3, 4
-USER, PASSWORD = "dashboard", "s3cret pass"
-SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
-
-
-# ---- the server ------------------------------------------------------------------------------------------------
-
-def _server_bindir() -> Path:
-    candidates = []
-    if shutil.which("initdb"):
-        candidates.append(Path(shutil.which("initdb")).resolve().parent)
-    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
-    for folder in candidates:
-        if all((folder / name).exists() for name in SERVER_BINARIES):
-            return folder
-    pytest.fail("PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found on PATH or under "
-                "/usr/lib/postgresql/*/bin: install Debian's postgresql package (apt-get install postgresql; .ci/run "
-                "installs it before the tests)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class PgServer:
-    port: int
-    bindir: Path
-    datadir: Path
-
-    def target(self, dbname: str) -> PostgresTarget:
-        return PostgresTarget(host="127.0.0.1", port=self.port, user=USER, password=PASSWORD, dbname=dbname)
-
-    def create_database(self, name: str) -> PostgresTarget:
-        con = psycopg2.connect(host="127.0.0.1", port=self.port, user=USER, password=PASSWORD, dbname="postgres")
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(f'create database "{name}"')
-        con.close()
-        return self.target(name)
 
 
 @pytest.fixture(scope="module")
 def pg_server() -> Iterator[PgServer]:
-    bindir = _server_bindir()
-    run_as: list[str] = []
-    home = Path(tempfile.mkdtemp(prefix="cadash-pg-"))
-    if os.geteuid() == 0:   # postgres refuses to run as root: Debian's package creates the `postgres` user
-        try:
-            account = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.fail("the tests run as root and there is no `postgres` system user to run the server as: install "
-                        "Debian's postgresql package (it creates the user)")
-        os.chown(home, account.pw_uid, account.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    datadir, password_file, log = home / "data", home / "password", home / "server.log"
-    password_file.write_text(PASSWORD + "\n")
-    if run_as:
-        os.chown(password_file, account.pw_uid, account.pw_gid)
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=120)
-
-    common = [str(bindir / "initdb"), "-D", str(datadir), "-U", USER, f"--pwfile={password_file}", "-E", "UTF8",
-              "--auth-local=trust", "--auth-host=scram-sha-256"]
-    made = run(*common, "--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=en-US")  # linguistic order
-    if made.returncode != 0:   # a build without ICU or the C.UTF-8 locale
-        shutil.rmtree(datadir, ignore_errors=True)
-        made = run(*common, "--locale=C")
-    assert made.returncode == 0, f"initdb failed:\n{made.stdout}\n{made.stderr}"
-    port = _free_port()
-    options = (f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               "-c full_page_writes=off")
-    started = run(str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(log), "-w", "-t", "60", "-o", options,
-                  "start")
-    if started.returncode != 0:
-        tail = log.read_text()[-2000:] if log.exists() else ""
-        shutil.rmtree(home, ignore_errors=True)
-        pytest.fail(f"PostgreSQL did not start:\n{started.stdout}\n{started.stderr}\n{tail}")
-    try:
-        yield PgServer(port, bindir, datadir)
-    finally:
-        run(str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast", "-w", "stop")
-        shutil.rmtree(home, ignore_errors=True)
+    with postgres_server() as server:
+        yield server
 
 
 # ---- the DuckDB warehouses -------------------------------------------------------------------------------------
@@ -373,7 +287,7 @@ def test_the_real_files_through_the_command_line(pg_server, bundled_warehouse, m
 def test_an_unreachable_server_is_named(tmp_path, capsys):
     warehouse = tmp_path / "w.duckdb"
     duckdb.connect(str(warehouse)).close()
-    port = _free_port()   # nothing listens there
+    port = free_port()   # nothing listens there
     target = PostgresTarget(host="127.0.0.1", port=port, user=USER, password=PASSWORD, dbname="fixture")
     with pytest.raises(PostgresError) as failure:
         copy_sources(warehouse, target)
@@ -381,3 +295,28 @@ def test_an_unreachable_server_is_named(tmp_path, capsys):
     assert "Connection refused" in str(failure.value)
     assert main(["postgres", "--warehouse", str(warehouse), "--host", "127.0.0.1", "--port", str(port)]) == 1
     assert f"POSTGRES FAILED: cannot connect to PostgreSQL at 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_the_server_asset_fails_its_run_naming_the_server(tmp_path, monkeypatch):
+    """publish/postgres (defined when DASHBOARD_PG_HOST is set) fails the run and says the DuckDB publication stands
+    while the server keeps its previous copy; the season test covers its success from the UI."""
+    import dagster as dg
+
+    from orchestration.publish.assets import published_postgres
+
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    port = free_port()   # nothing listens there
+    monkeypatch.setenv("DASHBOARD_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("DASHBOARD_PUBLISH_DIR", str(tmp_path / "published"))
+    for name, value in PostgresTarget(host="127.0.0.1", port=port, user=USER, password=PASSWORD,
+                                      dbname="fixture").environment().items():
+        monkeypatch.setenv(name, value)
+    result = dg.materialize([published_postgres], partition_key="2023-public", raise_on_error=False,
+                            instance=dg.DagsterInstance.ephemeral())
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.user_failure_data.description
+    assert message.startswith(f"2023-public published to {tmp_path / 'published'}, but the PostgreSQL server was "
+                              "not updated (it keeps its previous copy): cannot connect to PostgreSQL at "
+                              f"127.0.0.1:{port}")

@@ -6,8 +6,9 @@ buttons call) with the real daemon running schedules, sensors and the run queue,
 2. the team turns the sensor off and tests the schedules ("Test schedule" = scheduleDryRun): the preview schedule
    asks for 2023-preview in November, skips 2024 for want of files; the public files land; the annual schedule's
    December tick asks for 2023-public and the team launches that request (launchRun);
-3. the public run publishes the preview-to-public diff: the hand-worked DA flips are in the published mart, and the
-   report's state page in chromium names the LEAs, the flips and the colour changes behind them;
+3. the public run publishes the preview-to-public diff: the hand-worked DA flips are in the published mart and on
+   the team's PostgreSQL server (publish/postgres, a real server started here), and the report's state page in
+   chromium names the LEAs, the flips and the colour changes behind them;
 4. the UI shows each mart's column schema and row count, its passed blocking checks, and the freshness check run
    from its own job as of 5 December 2023;
 5. the year is backfilled from the UI (both releases, every asset): one run over the two partitions, and the
@@ -30,9 +31,11 @@ from orchestration import settings as app_settings
 from tests.browser import launch_chromium
 from tests.dagster_servers import LOCATION, REPOSITORY, dagster_servers, graphql
 from tests.eligibility_fixtures import preview_public_season, season_lea
+from tests.pg_server import postgres_server
 
 pytestmark = pytest.mark.slow
 PACIFIC = ZoneInfo("America/Los_Angeles")
+FLIPS = "select cds, program, flip, colour_changes from marts.fct_preview_public_determination_flips order by cds"
 RUNS = ("query Runs($partition: String!) { runsOrError(filter: {tags: [{key: \"dagster/partition\", "
         "value: $partition}]}) { ... on Runs { results { runId status tags { key value } } } } }")
 
@@ -130,35 +133,51 @@ def season(tmp_path_factory):
            app_settings.ENV_PUBLISH_DIR: str(published), app_settings.ENV_SENSOR_INTERVAL: "5"}
     home = tmp / "dagster_home"
     home.mkdir()
-    with dagster_servers(home, env, daemon=True) as port:
-        story: dict = {"port": port, "published": published}
-        # 1. the preview lands; the sensor requests its run
-        shutil.copytree(landing / "2023" / "preview", raw / "2023" / "preview")
-        _sensor(port, "start")
-        story["preview_run"] = _wait_for_run(port, "2023-preview")
-        _sensor(port, "stop")
-        # 2. the schedules, as "Test schedule" evaluates them; the public files land; launch the December request
-        story["preview_tick"] = _schedule_dry_run(port, "preview_window", datetime(2023, 11, 6, 7, tzinfo=PACIFIC))
-        story["preview_tick_2024"] = _schedule_dry_run(port, "preview_window",
-                                                       datetime(2024, 11, 4, 7, tzinfo=PACIFIC))
-        shutil.copytree(landing / "2023" / "public", raw / "2023" / "public")
-        annual = _schedule_dry_run(port, "annual_release", datetime(2023, 12, 4, 7, tzinfo=PACIFIC))
-        story["annual_tick"] = annual
-        (request,) = annual["runRequests"]
-        story["public_status"] = _wait_for_run_id(port, _launch(port, "build_release", request["tags"]))
-        # 4. the freshness check from its own job, as of 5 December 2023
-        config = {"ops": {"publish__release_release_freshness": {"config": {"as_of": "2023-12-05T00:00:00"}}}}
-        story["freshness_status"] = _wait_for_run_id(port, _launch(port, "check_freshness", [], config))
-        story["nodes"] = {"/".join(n["assetKey"]["path"]): n for n in graphql(port, """{ assetNodes {
-            assetKey { path }
-            assetMaterializations(partitions: ["2023-public"]) { partition metadataEntries { label __typename
-              ... on IntMetadataEntry { intValue } ... on TableSchemaMetadataEntry { schema { columns { name } } } } }
-            assetChecksOrError { ... on AssetChecks { checks { name
-              executionForLatestMaterialization { status evaluation { severity description } } } } } } }""")[
-            "assetNodes"]}
-        # 5. a backfill of the year from the UI (both releases, every asset): one run, per the single-run policy
-        story["backfill"] = _backfill(port, sorted(story["nodes"]), ["2023-preview", "2023-public"])
-        yield story
+    with postgres_server() as server:
+        target = server.create_database("season")
+        env.update(target.environment())   # DASHBOARD_PG_*: the code location defines publish/postgres
+        with dagster_servers(home, env, daemon=True) as port:
+            yield _operate_the_season(port, landing, raw, published, target)
+
+
+def _operate_the_season(port, landing, raw, published, target) -> dict:
+    story: dict = {"port": port, "published": published}
+    # 1. the preview lands; the sensor requests its run
+    shutil.copytree(landing / "2023" / "preview", raw / "2023" / "preview")
+    _sensor(port, "start")
+    story["preview_run"] = _wait_for_run(port, "2023-preview")
+    _sensor(port, "stop")
+    # 2. the schedules, as "Test schedule" evaluates them; the public files land; launch the December request
+    story["preview_tick"] = _schedule_dry_run(port, "preview_window", datetime(2023, 11, 6, 7, tzinfo=PACIFIC))
+    story["preview_tick_2024"] = _schedule_dry_run(port, "preview_window",
+                                                   datetime(2024, 11, 4, 7, tzinfo=PACIFIC))
+    shutil.copytree(landing / "2023" / "public", raw / "2023" / "public")
+    annual = _schedule_dry_run(port, "annual_release", datetime(2023, 12, 4, 7, tzinfo=PACIFIC))
+    story["annual_tick"] = annual
+    (request,) = annual["runRequests"]
+    story["public_status"] = _wait_for_run_id(port, _launch(port, "build_release", request["tags"]))
+    # 3. the diff, as the team's BI readers see it on the server
+    con = target.connect()
+    try:
+        with con.cursor() as cur:
+            cur.execute(FLIPS)
+            story["server_flips"] = cur.fetchall()
+    finally:
+        con.close()
+    # 4. the freshness check from its own job, as of 5 December 2023
+    config = {"ops": {"publish__release_release_freshness": {"config": {"as_of": "2023-12-05T00:00:00"}}}}
+    story["freshness_status"] = _wait_for_run_id(port, _launch(port, "check_freshness", [], config))
+    story["nodes"] = {"/".join(n["assetKey"]["path"]): n for n in graphql(port, """{ assetNodes {
+        assetKey { path }
+        assetMaterializations(partitions: ["2023-public"]) { partition metadataEntries { label __typename
+          ... on IntMetadataEntry { intValue } ... on JsonMetadataEntry { jsonString }
+          ... on TableSchemaMetadataEntry { schema { columns { name } } } } }
+        assetChecksOrError { ... on AssetChecks { checks { name
+          executionForLatestMaterialization { status evaluation { severity description } } } } } } }""")[
+        "assetNodes"]}
+    # 5. a backfill of the year from the UI (both releases, every asset): one run, per the single-run policy
+    story["backfill"] = _backfill(port, sorted(story["nodes"]), ["2023-preview", "2023-public"])
+    return story
 
 
 def test_the_sensor_builds_the_preview_when_it_lands(season):
@@ -186,12 +205,12 @@ def test_the_public_run_publishes_the_diff(season):
     snapshot = season["published"] / "2023-public" / "snapshot.duckdb"
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
-        flips = con.execute("select cds, program, flip, colour_changes from marts.fct_preview_public_determination_flips "
-                            "order by cds").fetchall()
+        flips = con.execute(FLIPS).fetchall()
     finally:
         con.close()
     assert flips == [(lea(1), "DA", "no longer identified in public", "chronic SWD: Red -> Orange"),
                      (lea(2), "DA", "newly identified in public", "susp SWD: Orange -> Red")]
+    assert season["server_flips"] == flips                 # publish/postgres: the same rows on the server
     assert (season["published"] / "latest").resolve() == (season["published"] / "2023-public").resolve()
 
 
@@ -218,6 +237,12 @@ def test_the_ui_shows_metadata_checks_and_freshness(season):
     checks = {c["name"]: c for c in nodes["marts/fct_indicator_results"]["assetChecksOrError"]["checks"]}
     assert checks["gx_suite"]["executionForLatestMaterialization"]["status"] == "SUCCEEDED"
     assert nodes["publish/report"]["assetMaterializations"][0]["partition"] == "2023-public"
+    (server,) = nodes["publish/postgres"]["assetMaterializations"]
+    on_server = {e["label"]: e for e in server["metadataEntries"]}
+    assert on_server["source_rows"]["intValue"] > 0
+    mart_rows = json.loads(on_server["mart_rows"]["jsonString"])
+    assert mart_rows["marts.fct_preview_public_determination_flips"] == 2
+    assert mart_rows["marts.fct_indicator_results"] == entries["dagster/row_count"]["intValue"]
     assert season["freshness_status"] == "SUCCESS"
     freshness = {c["name"]: c for c in nodes["publish/release"]["assetChecksOrError"]["checks"]}["release_freshness"]
     assert freshness["executionForLatestMaterialization"]["status"] == "SUCCEEDED"

@@ -1,11 +1,14 @@
-"""The publish asset: what BI tools read, written only after every blocking check of the run passed.
+"""The publish assets: what BI tools read, written only after every blocking check of the run passed.
 
-It depends on every published mart, so Dagster runs it after dbt (whose failing tests fail the dbt step) and after
-the blocking checks on those marts (the mart suites and the level reconciliation); if any failed, this asset is not
-materialized and `published/` keeps the previous publication.
+publish/release depends on every published mart, so Dagster runs it after dbt (whose failing tests fail the dbt step)
+and after the blocking checks on those marts (the mart suites and the level reconciliation); if any failed, this
+asset is not materialized and `published/` keeps the previous publication. publish/postgres, defined only when the
+environment names a PostgreSQL server, follows publish/release and rebuilds the marts on that server.
 
 No `from __future__ import annotations` here: Dagster checks the context annotation at definition time.
 """
+
+import os
 
 import dagster as dg
 
@@ -44,3 +47,46 @@ def published_release(context: dg.AssetExecutionContext) -> dg.MaterializeResult
         "publish_dir": dg.MetadataValue.path(str(config.publish_dir)),
         "releases": dg.MetadataValue.json(published),
     })
+
+
+# ---- the server warehouse option (README: Server warehouse option (PostgreSQL)) -------------------------------
+PUBLISHED_POSTGRES = dg.AssetKey(["publish", "postgres"])
+
+
+@dg.asset(
+    key=PUBLISHED_POSTGRES,
+    deps=[PUBLISHED_RELEASE],
+    kinds={"postgres", "dbt"},
+    **PUBLISH_GROUP,
+    description="The marts on the PostgreSQL server named by DASHBOARD_PG_HOST (and _PORT, _USER, _PASSWORD, "
+                "_DBNAME): the warehouse's sources copied in one transaction, dbt build --target postgres (models "
+                "and tests), every published mart checked against DuckDB's row count. After publish/release, so "
+                "only a build whose blocking checks passed reaches the server; each run replaces the server's copy "
+                "of every release (README: Server warehouse option).",
+)
+def published_postgres(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    from orchestration.publish.postgres import PostgresError, PostgresTarget, publish_to_postgres
+
+    config = app_settings.load()
+    try:
+        target = PostgresTarget.from_env()
+        publication = publish_to_postgres(config.warehouse, target, log=context.log.info)
+    except PostgresError as exc:
+        raise dg.Failure(
+            description=f"{', '.join(context.partition_keys)} published to {config.publish_dir}, but the PostgreSQL "
+                        f"server was not updated (it keeps its previous copy): {exc}") from None
+    return dg.MaterializeResult(metadata={
+        "server": dg.MetadataValue.text(target.describe()),
+        "source_rows": dg.MetadataValue.int(sum(t.rows for t in publication.copied)),
+        "dbt": dg.MetadataValue.json(publication.dbt.counts),
+        "dbt_seconds": dg.MetadataValue.float(round(publication.dbt.seconds, 1)),
+        "mart_rows": dg.MetadataValue.json(publication.mart_rows),
+    })
+
+
+def server_assets() -> list[dg.AssetsDefinition]:
+    """publish/postgres when the code location's environment names a server (DASHBOARD_PG_HOST), else none: the
+    server is an option, and a build without one must not fail for want of it."""
+    from orchestration.publish.postgres import ENV
+
+    return [published_postgres] if os.environ.get(ENV["host"]) else []
