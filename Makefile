@@ -29,9 +29,12 @@ run: install
 	$(BIN)/cadash generate --if-missing
 	$(BIN)/cadash build
 
-## test: the test suite (unit, ingest, dbt, Dagster, CLI)
+## test: the test suite (unit, ingest, dbt, Dagster, CLI), one test file at a time on each of TEST_WORKERS workers
+# (pytest-xdist; most tests are one process running Python, dbt and DuckDB on one core). TEST_WORKERS=0 runs them
+# in this process, e.g. to debug with -s or pdb; pass further pytest arguments in PYTEST_ARGS.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## dev: the Dagster UI on http://127.0.0.1:3000 with the asset graph, jobs and partitions
 dev: install
