@@ -7,6 +7,7 @@ all load definitions without a separate step.
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import sys
 from pathlib import Path
@@ -31,14 +32,26 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def _manifest_is_current() -> bool:
+    return MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime()
+
+
 def ensure_manifest() -> Path:
-    if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
+    """Parse at most once at a time: processes that load the definitions together (the webserver and the daemon,
+    `cadash build` beside `dagster dev`, the test workers) would otherwise write target/ at the same time. The
+    lock is held only while parsing; whoever waited finds the manifest current and goes on."""
+    if _manifest_is_current():
         return MANIFEST
-    result = subprocess.run(
-        [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--quiet"],
-        capture_output=True, text=True, cwd=DBT_PROJECT_DIR,
-    )
+    MANIFEST.parent.mkdir(parents=True, exist_ok=True)
+    with open(MANIFEST.parent / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _manifest_is_current():
+            return MANIFEST
+        result = subprocess.run(
+            [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+             str(DBT_PROJECT_DIR), "--quiet"],
+            capture_output=True, text=True, cwd=DBT_PROJECT_DIR,
+        )
     if result.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
     return MANIFEST
