@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -79,6 +80,10 @@ class PostgresTarget:
 
     def describe(self) -> str:
         return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    def folder_name(self) -> str:
+        """The server database as a folder name: dbt's artifacts for it go there."""
+        return re.sub(r"[^A-Za-z0-9._-]", "_", f"{self.host}_{self.port}_{self.dbname}")
 
     def environment(self) -> dict[str, str]:
         """DASHBOARD_PG_* for this target: what dbt's profile reads."""
@@ -263,7 +268,9 @@ def run_dbt_build(target: PostgresTarget, args: list[str] | None = None, target_
                   log: Callable[[str], None] = print) -> DbtBuildResult:
     """`dbt build --target postgres` through the project's dbt resource. Prints each seed and model as it finishes
     and each test that did not pass; raises PostgresError naming every failing node. Artifacts and dbt.log go to
-    `target_path` (default dbt_project/target/postgres, kept between runs so that dbt parses only what changed)."""
+    `target_path` (default dbt_project/target/postgres/<host>_<port>_<dbname>: one folder per server database,
+    kept between runs so that dbt parses only what changed, and never shared by two builds for different
+    servers that run at once)."""
     from dagster_dbt import DbtCliResource
 
     from orchestration.settings import DBT_PROJECT_DIR
@@ -283,7 +290,7 @@ def run_dbt_build(target: PostgresTarget, args: list[str] | None = None, target_
     # dagster-dbt echoes every dbt event on stdout; the full log is dbt.log in the invocation's target folder
     with _environment({**target.environment(), "DBT_USE_COLORS": "false"}), open(os.devnull, "w") as sink, \
             contextlib.redirect_stdout(sink):
-        path = Path(target_path or DBT_PROJECT_DIR / "target" / DBT_TARGET)
+        path = Path(target_path or DBT_PROJECT_DIR / "target" / DBT_TARGET / target.folder_name())
         (path / "run_results.json").unlink(missing_ok=True)  # a run that fails early must not read the last one's
         invocation = dbt.cli(command, raise_on_error=False, target_path=path)
         for event in invocation.stream_raw_events():
