@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,11 +16,34 @@ REPO = app_settings.REPO_ROOT
 BUNDLED_RAW = REPO / "raw"
 
 
+SETTINGS_ENV = (app_settings.ENV_WAREHOUSE, app_settings.ENV_RAW_DIR, app_settings.ENV_PUBLISH_DIR,
+                app_settings.ENV_EXPECTATIONS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_settings(tmp_path_factory):
+    """Module- and session-scoped fixtures run before any test's own settings: point them at a temp warehouse and
+    publish dir too, so that no fixture build publishes into the repository's data/ (where `make run` put the
+    user's releases) or shares it with the other test worker."""
+    saved = {name: os.environ.get(name) for name in (*SETTINGS_ENV, "DAGSTER_HOME")}
+    session = tmp_path_factory.mktemp("session_settings")
+    for name in SETTINGS_ENV:
+        os.environ.pop(name, None)
+    os.environ.pop("DAGSTER_HOME", None)
+    os.environ[app_settings.ENV_WAREHOUSE] = str(session / "warehouse.duckdb")
+    os.environ[app_settings.ENV_PUBLISH_DIR] = str(session / "published")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch, tmp_path):
     """Every test starts from settings pointing at its own temp warehouse; the CLI may overwrite them."""
-    for name in (app_settings.ENV_WAREHOUSE, app_settings.ENV_RAW_DIR, app_settings.ENV_PUBLISH_DIR,
-                 app_settings.ENV_EXPECTATIONS):
+    for name in SETTINGS_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(app_settings.ENV_WAREHOUSE, str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv(app_settings.ENV_PUBLISH_DIR, str(tmp_path / "published"))
@@ -35,14 +60,57 @@ def copy_release_files(dest: Path, *relative: str) -> Path:
     return dest
 
 
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder that `build(folder)` fills once per test session, however many pytest-xdist workers ask for it:
+    the first one builds it under a lock, the others wait and use the same folder. Its users read it only (DuckDB
+    files opened read-only, or copied). A failed build is recorded, so the other workers fail with its message
+    instead of building again."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent      # pytest-N/, shared by this session's workers (each has pytest-N/popen-gwK/)
+    folder, lock_path = base / f"shared-{name}", base / f"shared-{name}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        failure = base / f"shared-{name}.failed"
+        if failure.exists():
+            pytest.fail(f"building the shared fixture {name} failed in another worker: {failure.read_text()}")
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            try:
+                build(folder)
+            except BaseException as exc:
+                failure.write_text(f"{type(exc).__name__}: {exc}")
+                raise
+            (folder / ".built").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def bundled_warehouse(tmp_path_factory) -> Path:
     """The warehouse built by `cadash build` from every bundled real release (once per test session)."""
-    path = tmp_path_factory.mktemp("bundled") / "warehouse.duckdb"
-    code = build_in_isolation(["--raw-dir", str(BUNDLED_RAW), "--warehouse", str(path), "--publish-dir",
-                               str(path.parent / "published")])
-    assert code == 0, "cadash build on the bundled real files failed"
-    return path
+
+    def build(folder: Path) -> None:
+        code = build_in_isolation(["--raw-dir", str(BUNDLED_RAW), "--warehouse", str(folder / "warehouse.duckdb"),
+                                   "--publish-dir", str(folder / "published")])
+        assert code == 0, "cadash build on the bundled real files failed"
+
+    return built_once(tmp_path_factory, "bundled", build) / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def hand_worked_warehouse(tmp_path_factory) -> Path:
+    """The hand-worked DA and ESSA releases (test_eligibility.hand_worked_releases) built by `cadash build`, once
+    per session for test_eligibility and test_postgres; the raw files are beside it (raw/)."""
+    from tests.test_eligibility import hand_worked_releases
+
+    def build(folder: Path) -> None:
+        raw = hand_worked_releases().write(folder / "raw")
+        code = build_in_isolation(["--raw-dir", str(raw), "--warehouse", str(folder / "w.duckdb"),
+                                   "--publish-dir", str(folder / "published")])
+        assert code == 0, "cadash build on the hand-worked eligibility releases failed"
+
+    return built_once(tmp_path_factory, "hand_worked", build) / "w.duckdb"
 
 
 def build_in_isolation(args: list[str]) -> int:
@@ -75,3 +143,23 @@ def publication_state(path: Path) -> dict[str, str]:
         if link.is_symlink():
             state[f"{link.name} ->"] = os.readlink(link)
     return state
+
+
+# `make test` runs the test files on two workers (pytest-xdist, --dist loadfile), each taking the next file in
+# collection order. The longest files go first so that the workers finish together instead of one starting the
+# longest file last (seconds in a one-worker run on the 2-core CI machine, 2026-12-01).
+LONGEST_FIRST = (
+    "test_eligibility_statewide.py",   # 670: generates and builds the statewide releases at scale 1
+    "test_bad_input_catalogue.py",     # 610: 25 cases, most of them a build
+    "test_season.py",                  # 505: a season through the webserver, daemon and PostgreSQL
+    "test_levels.py",                  # 510: the hand-worked cases and the boundary sweep, one build each
+    "test_eligibility.py",             # 450: the hand-worked DA and ESSA releases
+    "test_postgres.py",                # 415: the same releases on a PostgreSQL server
+    "test_synth.py",                   # 140
+    "test_report.py",                  # 100
+)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: a file's tests keep their order

@@ -8,6 +8,7 @@ absenteeism and suspension). Each case says the rule it exercises (dashboard_met
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -164,15 +165,35 @@ def _essa_cases(f: FixtureReleases) -> None:
     f.result(2018, school(22, 800), "grad", "ALL", grad=(130, 200, 135, 200))  # 66.3 < 67 (the 2018 threshold)
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
+def hand_worked_releases() -> FixtureReleases:
+    """The DA and ESSA cases above, and a 2023 preview: the public files, but for three entities whose
+    determination flips between preview and public (read back from PostgreSQL by test_postgres). Built once per
+    test session by conftest's `hand_worked_warehouse`; the cases here read the public stage."""
     f = FixtureReleases()
     _da_cases(f)
     _essa_cases(f)
-    raw = f.write(tmp_path_factory.mktemp("eligibility") / "raw")
-    path = raw.parent / "w.duckdb"
-    assert main(["build", "--raw-dir", str(raw), "--warehouse", str(path)]) == 0
-    return path
+    for (year, stage, stem), rows in list(f.rows.items()):
+        if (year, stage) == (2023, "public"):
+            f.rows[(2023, "preview", stem)] = [dict(row) for row in rows]
+    f.local[(2023, "preview")] = list(f.local[(2023, "public")])
+    for stage in ("preview", "public"):
+        public = stage == "public"
+        f.result(2023, lea(31), "ela", "SWD", RED, stage=stage)              # P4 in both ...
+        f.result(2023, lea(31), "math", "SWD", ORANGE, stage=stage)
+        f.result(2023, lea(31), "chronic", "SWD", ORANGE if public else RED, stage=stage)   # ... P5 in preview only
+        f.result(2023, lea(32), "chronic", "SWD", RED, stage=stage)          # P5 in both ...
+        f.result(2023, lea(32), "susp", "SWD", RED if public else ORANGE, stage=stage)     # ... P6 in public only
+        for indicator in ("ela", "math"):                                     # 2 Red of 4 in preview, 4 in public
+            f.result(2023, school(30, 800), indicator, "ALL", RED, stage=stage)
+        for indicator in ("chronic", "susp"):
+            f.result(2023, school(30, 800), indicator, "ALL", RED if public else YELLOW, stage=stage)
+    f.title(2023, school(30, 800), True)
+    return f
+
+
+@pytest.fixture(scope="module")
+def warehouse(hand_worked_warehouse) -> Path:
+    return hand_worked_warehouse
 
 
 def _rows(path: Path, sql: str) -> dict:
@@ -453,9 +474,12 @@ def test_layout_views_read_back_with_cde_columns_and_codes(warehouse, list_name,
     assert values, "the fixture releases give every layout year rows"
 
 
-def test_rebuilding_one_release_leaves_the_determinations_as_they_were(warehouse):
-    """Runs last in this module: the per-release eligibility models are incremental (a release and every later
-    report year); rebuilding 2023-public alone must give back exactly the same rows everywhere."""
+def test_rebuilding_one_release_leaves_the_determinations_as_they_were(hand_worked_warehouse, tmp_path):
+    """The per-release eligibility models are incremental (a release and every later report year); rebuilding
+    2023-public alone in a copy of the warehouse must give back exactly the same rows everywhere."""
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(hand_worked_warehouse, warehouse)
+    shutil.copytree(hand_worked_warehouse.parent / "raw", tmp_path / "raw")
     tables = ["marts.fct_da_student_group_priorities", "marts.fct_da_eligibility",
               "marts.fct_essa_school_determinations", "marts.fct_eligibility_near_misses",
               "intermediate.int_essa__group_criteria", "intermediate.int_da__group_criteria"]

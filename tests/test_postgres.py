@@ -13,7 +13,6 @@ import contextlib
 import decimal
 import io
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,12 +27,10 @@ from orchestration.publish.postgres import (
 from orchestration.publish.publisher import PUBLISHED_MARTS
 from orchestration.transform.project import ensure_manifest
 from tests.dagster_servers import free_port
-from tests.eligibility_fixtures import FixtureReleases
 from tests.pg_server import PASSWORD, USER, PgServer, postgres_server
-from tests.test_eligibility import _da_cases, _essa_cases, lea, school
+from tests.test_eligibility import lea, school
 
 pytestmark = pytest.mark.slow
-RED, ORANGE, YELLOW, GREEN = 1, 2, 3, 4
 
 
 @pytest.fixture(scope="module")
@@ -44,43 +41,11 @@ def pg_server() -> Iterator[PgServer]:
 
 # ---- the DuckDB warehouses -------------------------------------------------------------------------------------
 
-def _fixture_releases() -> FixtureReleases:
-    """test_eligibility's DA and ESSA cases, and a 2023 preview: the public files, but for three entities whose
-    determination flips between preview and public."""
-    f = FixtureReleases()
-    _da_cases(f)
-    _essa_cases(f)
-    for (year, stage, stem), rows in list(f.rows.items()):
-        if (year, stage) == (2023, "public"):
-            f.rows[(2023, "preview", stem)] = [dict(row) for row in rows]
-    f.local[(2023, "preview")] = list(f.local[(2023, "public")])
-    for stage in ("preview", "public"):
-        public = stage == "public"
-        f.result(2023, lea(31), "ela", "SWD", RED, stage=stage)              # P4 in both ...
-        f.result(2023, lea(31), "math", "SWD", ORANGE, stage=stage)
-        f.result(2023, lea(31), "chronic", "SWD", ORANGE if public else RED, stage=stage)   # ... P5 in preview only
-        f.result(2023, lea(32), "chronic", "SWD", RED, stage=stage)          # P5 in both ...
-        f.result(2023, lea(32), "susp", "SWD", RED if public else ORANGE, stage=stage)     # ... P6 in public only
-        for indicator in ("ela", "math"):                                     # 2 Red of 4 in preview, 4 in public
-            f.result(2023, school(30, 800), indicator, "ALL", RED, stage=stage)
-        for indicator in ("chronic", "susp"):
-            f.result(2023, school(30, 800), indicator, "ALL", RED if public else YELLOW, stage=stage)
-    f.title(2023, school(30, 800), True)
-    return f
-
-
 @pytest.fixture(scope="module")
-def fixture_warehouse(tmp_path_factory) -> Path:
-    raw = _fixture_releases().write(tmp_path_factory.mktemp("pg_fixture") / "raw")
-    path = raw.parent / "w.duckdb"
-    saved = dict(os.environ)
-    try:
-        assert main(["build", "--raw-dir", str(raw), "--warehouse", str(path), "--publish-dir",
-                     str(raw.parent / "published")]) == 0
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return path
+def fixture_warehouse(hand_worked_warehouse) -> Path:
+    """test_eligibility's DA and ESSA cases with the 2023 preview that flips (test_eligibility.hand_worked_releases),
+    built once per session; read only here."""
+    return hand_worked_warehouse
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,9 @@ from tests.pg_server import postgres_server
 
 pytestmark = pytest.mark.slow
 PACIFIC = ZoneInfo("America/Los_Angeles")
+# How long to wait for one run before calling it hung: a run here takes 1-3 minutes, more while the other test
+# worker keeps the second core busy. A guard against hanging, not a speed check (speed is `make bench`'s).
+RUN_TIMEOUT = 900.0
 FLIPS = "select cds, program, flip, colour_changes from marts.fct_preview_public_determination_flips order by cds"
 RUNS = ("query Runs($partition: String!) { runsOrError(filter: {tags: [{key: \"dagster/partition\", "
         "value: $partition}]}) { ... on Runs { results { runId status tags { key value } } } } }")
@@ -43,7 +46,7 @@ RUNS = ("query Runs($partition: String!) { runsOrError(filter: {tags: [{key: \"d
 lea = season_lea
 
 
-def _wait_for_run(port: int, partition: str, timeout: float = 420) -> dict:
+def _wait_for_run(port: int, partition: str, timeout: float = RUN_TIMEOUT) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         runs = graphql(port, RUNS, {"partition": partition})["runsOrError"]["results"]
@@ -77,7 +80,7 @@ def _launch(port: int, job: str, tags: list[dict], run_config: dict | None = Non
     return launched["run"]["runId"]
 
 
-def _wait_for_run_id(port: int, run_id: str, timeout: float = 420) -> str:
+def _wait_for_run_id(port: int, run_id: str, timeout: float = RUN_TIMEOUT) -> str:
     deadline = time.monotonic() + timeout
     query = "query R($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
     while time.monotonic() < deadline:
@@ -88,7 +91,7 @@ def _wait_for_run_id(port: int, run_id: str, timeout: float = 420) -> str:
     pytest.fail(f"run {run_id} did not finish within {timeout:.0f} s")
 
 
-def _backfill(port: int, asset_keys: list[str], partitions: list[str], timeout: float = 420) -> dict:
+def _backfill(port: int, asset_keys: list[str], partitions: list[str], timeout: float = RUN_TIMEOUT) -> dict:
     data = graphql(port, """mutation B($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
           __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }""",
                    {"params": {"assetSelection": [{"path": key.split("/")} for key in asset_keys],
