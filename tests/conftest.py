@@ -25,19 +25,13 @@ def _session_settings(tmp_path_factory):
     """Module- and session-scoped fixtures run before any test's own settings: point them at a temp warehouse and
     publish dir too, so that no fixture build publishes into the repository's data/ (where `make run` put the
     user's releases) or shares it with the other test worker."""
-    saved = {name: os.environ.get(name) for name in (*SETTINGS_ENV, "DAGSTER_HOME")}
     session = tmp_path_factory.mktemp("session_settings")
-    for name in SETTINGS_ENV:
-        os.environ.pop(name, None)
-    os.environ.pop("DAGSTER_HOME", None)
-    os.environ[app_settings.ENV_WAREHOUSE] = str(session / "warehouse.duckdb")
-    os.environ[app_settings.ENV_PUBLISH_DIR] = str(session / "published")
-    yield
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    with pytest.MonkeyPatch.context() as patch:
+        for name in (*SETTINGS_ENV, "DAGSTER_HOME"):
+            patch.delenv(name, raising=False)
+        patch.setenv(app_settings.ENV_WAREHOUSE, str(session / "warehouse.duckdb"))
+        patch.setenv(app_settings.ENV_PUBLISH_DIR, str(session / "published"))
+        yield
 
 
 @pytest.fixture(autouse=True)
