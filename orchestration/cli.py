@@ -4,6 +4,7 @@
     cadash generate [--out DIR] [--seed N] [--scale F] [--years 2018,2019] [--stems grad,susp] [--if-missing]
     cadash bench [--scales 1,2,4] [--work DIR] [--seed N]
     cadash releases [--raw-dir DIR]
+    cadash layouts [--stem S] [--year Y] [--format text|markdown]
     cadash report [--publish-dir DIR] [--release 2018-public ...]
     cadash postgres [--warehouse PATH] [--host H] [--port N] [--user U] [--dbname D]   (password: DASHBOARD_PG_PASSWORD)
 
@@ -12,6 +13,9 @@ releases (so dbt runs once per block): ingest behind the raw suites, dbt build, 
 reconciliation check, then publication. It prints progress per release and step and ends with a summary. It exits
 non-zero on any failure (with the file, line and column when the input is at fault, or the failed expectations and
 sample rows), and when a run ends without publishing its releases. One build at a time per warehouse (a lock).
+Warnings that do not stop a build (a column the registry does not know, kept; an optional column absent; recomputed
+levels that differ from CDE's on CDE's files; a folder in the raw dir that is not a release) are printed in the
+summary.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import time
 from pathlib import Path
 
 from orchestration import settings as app_settings
-from orchestration.releases.discovery import Release, discover_releases, release_files
+from orchestration.releases.discovery import Release, discover_releases, raw_dir_warnings, release_files
 from orchestration.releases.registry import RegistryError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -69,11 +73,35 @@ def _explain_failure(result) -> list[str]:
         else:
             reasons.append(f"step {event.step_key} failed: {chain[-1][1].splitlines()[0] if chain else 'unknown error'}")
     for check in result.get_asset_check_evaluations():
-        if not check.passed:
+        if not check.passed and check.severity.value == "WARN":
+            reasons.append(f"warning (did not stop the build): {check.asset_key.to_user_string()} / "
+                           f"{check.check_name}")
+        elif not check.passed:
             reasons.append(f"check failed: {check.asset_key.to_user_string()} / {check.check_name}")
             failures = check.metadata.get("failures")
             reasons += [f"    {describe_failure(f)}" for f in (failures.value if failures is not None else [])[:5]]
     return reasons
+
+
+def _warnings(result) -> list[str]:
+    """What a successful run wants the user to read: header differences of the files loaded (metadata of the raw
+    assets) and checks that failed with severity WARN (the level reconciliation on CDE's files)."""
+    from orchestration.ingest.assets import LAYOUT_WARNINGS
+
+    out: list[str] = []
+    for event in result.get_asset_materialization_events():
+        entry = event.materialization.metadata.get(LAYOUT_WARNINGS)
+        out += [w for w in (entry.value if entry is not None else []) if w not in out]
+    for check in result.get_asset_check_evaluations():
+        if check.passed:
+            continue
+        meta = {k: v.value for k, v in check.metadata.items()}
+        detail = "; ".join(str(x) for x in (meta.get("below_threshold") or []) + (meta.get("without_threshold") or []))
+        if "disagreeing_rows" in meta:
+            detail = f"{meta['disagreeing_rows']:,} row(s) differ (marts.fct_level_disagreements)"
+        out.append(f"check {check.asset_key.to_user_string()} / {check.check_name} ({check.severity.value}): "
+                   f"{check.description or 'failed'}" + (f": {detail}" if detail else ""))
+    return out
 
 
 def _published(result) -> set[str]:
@@ -183,9 +211,45 @@ def cmd_releases(args: argparse.Namespace) -> int:
     except RegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    for line in raw_dir_warnings(config.raw_dir):
+        print(f"warning: {line}", file=sys.stderr)
+    if not releases:
+        print(f"no releases under {config.raw_dir} (expected <dir>/<year>/<preview|public>/<CDE file>)",
+              file=sys.stderr)
     for release in releases:
         print(release.key)
     return EXIT_OK
+
+
+def cmd_layouts(args: argparse.Namespace) -> int:
+    """The registry's layouts and how each is known: verified against a real header, secondary source, inferred."""
+    from orchestration.releases.registry import layout_table
+
+    rows = [r for r in layout_table() if (not args.stem or r["stem"] == args.stem)
+            and (not args.year or r["year"] == str(args.year))]
+    if not rows:
+        print("error: no layout matches", file=sys.stderr)
+        return EXIT_USAGE
+    print(format_layout_table(rows, args.format))
+    return EXIT_OK
+
+
+def format_layout_table(rows: list[dict[str, str]], fmt: str = "text") -> str:
+    cols = ("stem", "year", "variant", "file", "columns", "needed", "provenance")
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(cols + ("source",)) + " |", "|" + "---|" * (len(cols) + 1)]
+        lines += ["| " + " | ".join(r[c] if c != "file" else f"`{r[c]}`" for c in cols + ("source",)) + " |"
+                  for r in rows]
+        return "\n".join(lines)
+    width = {c: max(len(c), *(len(r[c]) for r in rows)) for c in cols}
+    lines = ["  ".join(c.ljust(width[c]) for c in cols)]
+    lines += ["  ".join(r[c].ljust(width[c]) for c in cols) for r in rows]
+    counts = {p: sum(r["provenance"].startswith(p) for r in rows) for p in ("verified", "secondary", "inferred")}
+    lines.append(f"{len(rows)} layouts: " + ", ".join(f"{n} {p}" for p, n in counts.items())
+                 + " (verified = the header of a real CDE file; secondary = a CDE layout page or others' loaders; "
+                 "inferred = no source, copied from the year named). Sources: orchestration/releases/layouts/"
+                 "layouts.csv")
+    return "\n".join(lines)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -241,6 +305,9 @@ def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
 
     print(f"cadash build: {count} release(s) from {config.raw_dir} into {config.warehouse}, published to "
           f"{config.publish_dir}", flush=True)
+    warnings = [f"raw dir: {line}" for line in raw_dir_warnings(config.raw_dir)]
+    for line in warnings:
+        print(f"warning: {line}", flush=True)
     host = os.environ.get("DASHBOARD_PG_HOST")   # publish/postgres is defined (orchestration/publish/assets.py)
     server = f" -> PostgreSQL at {host}" if host else ""
     started = time.monotonic()
@@ -261,9 +328,14 @@ def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
             print(f"\nBUILD FAILED for {label}: the run ended without publishing {', '.join(unpublished)} (a step "
                   "was skipped); the previous publication is unchanged", file=sys.stderr)
             return EXIT_FAILED
+        warnings += [w for w in _warnings(result) if w not in warnings]
         print(f"[{number}/{len(blocks)}] {label}: done, published", flush=True)
     print(f"built in {time.monotonic() - started:.1f} s")
     print(_summary(config))
+    if warnings:
+        print(f"\nWARNINGS ({len(warnings)}): the build published, but read these")
+        for line in warnings:
+            print(f"  - {line}")
     return EXIT_OK
 
 
@@ -396,6 +468,12 @@ def main(argv: list[str] | None = None) -> int:
     pg.add_argument("--user", help="role (env DASHBOARD_PG_USER, default postgres); password: DASHBOARD_PG_PASSWORD")
     pg.add_argument("--dbname", help="database (env DASHBOARD_PG_DBNAME, default dashboard)")
     pg.set_defaults(func=cmd_postgres)
+
+    layouts = sub.add_parser("layouts", help="the registry's file layouts: verified, secondary source or inferred")
+    layouts.add_argument("--stem", help="only this stem, e.g. cci")
+    layouts.add_argument("--year", type=int, help="only this report year")
+    layouts.add_argument("--format", choices=("text", "markdown"), default="text")
+    layouts.set_defaults(func=cmd_layouts)
 
     releases = sub.add_parser("releases", help="list the releases found under the raw directory")
     releases.add_argument("--raw-dir")

@@ -76,7 +76,7 @@ class Rules:
 
     # ------------------------------------------------------------------ what is reported
     def reporting(self, indicator: str, year: int) -> str | None:
-        """'colour', 'status_only', 'counts_only', or None when the indicator has no file that year."""
+        """'colour', 'status_only', 'no_levels', 'counts_only', or None when the indicator has no file that year."""
         hits = [r["reporting"] for r in self.reporting_rows if r["indicator"] == indicator and _in_years(r, year)]
         return hits[0] if hits else None
 

@@ -27,6 +27,15 @@ GENERATED_RAW_DIR = REPO_ROOT / "data" / "generated" / "raw"  # gitignored; the 
 
 ASSET_OWNERS = ["team:data-engineering"]   # shown on every asset in the Dagster UI
 
+# Written by `cadash generate` last into the raw dir it fills: its presence means the raw dir holds generated
+# releases (made by our own rules), for which the level reconciliation is strict (orchestration/quality).
+GENERATED_MARKER = ".generated.json"
+
+
+def is_generated_raw_dir(raw_dir: Path) -> bool:
+    """True when raw_dir holds releases written by `cadash generate` (any version), not CDE's files."""
+    return (raw_dir / GENERATED_MARKER).is_file()
+
 ENV_WAREHOUSE = "DASHBOARD_WAREHOUSE"
 ENV_RAW_DIR = "DASHBOARD_RAW_DIR"
 ENV_PUBLISH_DIR = "DASHBOARD_PUBLISH_DIR"

@@ -10,11 +10,15 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as app_settings
 from orchestration.ingest.loader import load_release
-from orchestration.ingest.reference import REFERENCE_INPUTS, load_reference_inputs
+from orchestration.ingest.reference import REFERENCE_INPUTS, load_reference_inputs, reference_names
 from orchestration.partitions import RELEASES
 from orchestration.quality.gx_checks import QualityGateError, RawGate, raw_check_specs
-from orchestration.releases.discovery import Release
-from orchestration.releases.registry import STEM_INDICATOR
+from orchestration.releases.discovery import Release, raw_dir_warnings
+from orchestration.releases.registry import REFERENCE_STEMS, STEM_INDICATOR
+
+# Metadata key of the header differences of the files loaded (unknown columns kept, optional ones absent): the UI
+# shows it on raw/<stem>; `cadash build` prints it in its summary.
+LAYOUT_WARNINGS = "layout_warnings"
 from orchestration.transform.table_metadata import table_metadata
 
 RAW_SPECS = [
@@ -43,6 +47,20 @@ RAW_SPECS = [
         owners=app_settings.ASSET_OWNERS,
     )
     for ref in REFERENCE_INPUTS
+] + [
+    dg.AssetSpec(
+        key=dg.AssetKey(["raw", stem]),
+        group_name="ingest",
+        description=(
+            f"raw.{stem}: reference input: the CDE research files of this stem under <raw dir>/reference/ "
+            f"(raw/reference/README.md), loaded whole on every ingest run, read by name like a release file. "
+            f"{REFERENCE_STEMS[stem]}."
+        ),
+        kinds={"duckdb"},
+        skippable=True,
+        owners=app_settings.ASSET_OWNERS,
+    )
+    for stem in REFERENCE_STEMS
 ]
 
 
@@ -64,12 +82,15 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
     raw_dir = app_settings.load().raw_dir
     per_stem: dict[str, dict[str, int]] = {stem: {} for stem in STEM_INDICATOR}
     files: dict[str, list[str]] = {stem: [] for stem in STEM_INDICATOR}
+    warnings: dict[str, list[str]] = {stem: [] for stem in (*STEM_INDICATOR, *reference_names())}
+    for line in raw_dir_warnings(raw_dir):
+        context.log.warning(line)
     gate = RawGate(log=context.log.info)
     try:
         # one connection: closing it checkpoints, so once per run. closing(): dagster-duckdb's get_connection does
         # not close the connection when the body raises, which would keep the file open in a long-lived process
         with duckdb.get_connection() as con, contextlib.closing(con):
-            references = _ingest(con, raw_dir, context, gate, per_stem, files)
+            references = _ingest(con, raw_dir, context, gate, per_stem, files, warnings)
             # column schema and whole-table row count of each raw table, as the UI shows them
             tables = {name: table_metadata(con, "raw", name, "table", [])
                       for name in [*STEM_INDICATOR, *(ref.name for ref in references)]}
@@ -85,6 +106,7 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
                 "rows_loaded": dg.MetadataValue.int(sum(per_stem[stem].values())),
                 "rows_by_release": dg.MetadataValue.json(per_stem[stem]),
                 "files": dg.MetadataValue.json(files[stem]),
+                LAYOUT_WARNINGS: dg.MetadataValue.json(warnings[stem]),
             },
         )
     for ref in references:
@@ -95,21 +117,29 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
                 "rows_loaded": dg.MetadataValue.int(ref.rows),
                 "file": dg.MetadataValue.text(f"{ref.file_name} sha256:{ref.sha256[:12]}" if ref.file_name
                                               else "absent (empty table)"),
+                LAYOUT_WARNINGS: dg.MetadataValue.json(list(ref.warnings)),
             },
         )
     yield from gate.check_results()
 
 
-def _ingest(con, raw_dir, context: dg.AssetExecutionContext, gate: RawGate, per_stem: dict, files: dict):
-    """Reference inputs, then each release of the run, each in its own transaction behind the quality gate."""
-    references = load_reference_inputs(con, raw_dir, log=context.log.info, before_commit=gate.reference)
+def _ingest(con, raw_dir, context: dg.AssetExecutionContext, gate: RawGate, per_stem: dict, files: dict,
+            warnings: dict):
+    """Reference inputs, then each release of the run, each in its own transaction behind the quality gate. Header
+    differences (unknown columns kept, optional ones absent) are logged as warnings and collected per table."""
+    references = load_reference_inputs(con, raw_dir, log=context.log.info, before_commit=gate.reference,
+                                       warn=context.log.warning)
+    for ref in references:
+        warnings[ref.name] += list(ref.warnings)
     for key in context.partition_keys:
         release = Release.parse(key)
         context.log.info(f"[{key}] ingesting from {raw_dir}")
-        loads = load_release(con, raw_dir, release, log=context.log.info, before_commit=gate.release)
+        loads = load_release(con, raw_dir, release, log=context.log.info, before_commit=gate.release,
+                             warn=context.log.warning)
         if not loads:
             context.log.info(f"[{key}] no files under {raw_dir}/{release.report_year}/{release.stage}")
         for load in loads:
             per_stem[load.stem][key] = per_stem[load.stem].get(key, 0) + load.rows
             files[load.stem].append(f"{key}/{load.file_name} sha256:{load.sha256[:12]} ({load.encoding})")
+            warnings[load.stem] += [f"[{key}] {w}" for w in load.warnings]
     return references

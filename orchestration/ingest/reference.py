@@ -3,6 +3,12 @@
 They live under <raw dir>/reference/ (see raw/reference/README.md) and are loaded whole into raw.<name> on every
 ingest run, in one transaction: a bad file fails the run with its file, line and column and leaves the previous
 table as it was. A missing file leaves an empty table (the dependent rule then reports "unknown", never guesses).
+
+Two kinds:
+- `REFERENCE_INPUTS`: files of our own layout (the Title I status), read with an exact header;
+- the registry's reference stems (`registry.REFERENCE_STEMS`): CDE research files of years without a Dashboard
+  (graddownload2020dassonly.txt, graddownload2021dassonly.txt), read by name like a release file (loader.py), one
+  report year per file, into raw.<stem> with the same lineage columns (stage 'public').
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.loader import (
-    RAW_SCHEMA, RawFileError, _hash_and_encoding, _read_header, _sql_literal, _transcode_cp1252,
+    RAW_SCHEMA, RawFileError, _hash_and_encoding, _read_header, _sql_literal, _transcode_cp1252, ensure_table,
+    insert_file, prepare_file,
 )
+from orchestration.releases.registry import REFERENCE_LAYOUTS, REFERENCE_STEMS
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class ReferenceLoad:
     file_name: str | None
     sha256: str | None
     rows: int
+    warnings: tuple[str, ...] = ()
 
 
 def ensure_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -58,6 +67,13 @@ def ensure_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     for ref in REFERENCE_INPUTS:
         cols = ", ".join(f'"{n}" {t}' for n, t in (*ref.columns, *LINEAGE))
         con.execute(f"create table if not exists {RAW_SCHEMA}.{ref.name} ({cols})")
+    for stem in REFERENCE_STEMS:
+        ensure_table(con, stem)
+
+
+def reference_names() -> list[str]:
+    """Every raw table this module loads: the reference inputs, then the registry's reference stems."""
+    return [*(ref.name for ref in REFERENCE_INPUTS), *REFERENCE_STEMS]
 
 
 def _reader(ref: ReferenceInput, path: Path) -> str:
@@ -97,7 +113,7 @@ def _first_violation(con: duckdb.DuckDBPyConnection, ref: ReferenceInput, path: 
 
 def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, log: Callable[[str], None] = print,
                           before_commit: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
-                          ) -> list[ReferenceLoad]:
+                          warn: Callable[[str], None] | None = None) -> list[ReferenceLoad]:
     """Replace each raw.<reference> table by its file under raw_dir (or empty it if the file is absent).
     `before_commit(con, name)` sees the new rows inside the transaction; if it raises, nothing changes."""
     ensure_reference_tables(con)
@@ -144,4 +160,43 @@ def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, log: Ca
         else:
             log(f"reference: {ref.relative_path}: {rows:,} rows -> raw.{ref.name}")
         loads.append(ReferenceLoad(ref.name, path.name if read_path else None, sha, rows))
+    loads += [_load_reference_stem(con, raw_dir, stem, loaded_at, log, before_commit, warn or log)
+              for stem in REFERENCE_STEMS]
     return loads
+
+
+def _load_reference_stem(con: duckdb.DuckDBPyConnection, raw_dir: Path, stem: str, loaded_at: datetime,
+                         log: Callable[[str], None], before_commit, warn: Callable[[str], None]) -> ReferenceLoad:
+    """Replace raw.<stem> by the files of the stem's layouts found under <raw dir>/reference/ (one per year)."""
+    folder = raw_dir / "reference"
+    present = {p.name.lower(): p for p in folder.iterdir() if p.is_file()} if folder.is_dir() else {}
+    found = [(lay, present[n.lower()]) for lay in REFERENCE_LAYOUTS if lay.stem == stem
+             for n in lay.file_names if n.lower() in present]
+    with tempfile.TemporaryDirectory(prefix="cadash-reference-") as tmp:
+        prepared = [prepare_file(path, lay, Path(tmp), log) for lay, path in found]
+        warnings = tuple(w for prep in prepared for w in prep.warnings)
+        for line in warnings:
+            warn(f"[reference] {line}")
+        con.execute("begin transaction")
+        try:
+            con.execute(f"delete from {RAW_SCHEMA}.{stem}")
+            rows = 0
+            for prep in prepared:
+                lineage = {"report_year": prep.layout.report_year, "stage": "public",
+                           "layout_variant": prep.layout.variant, "source_file": prep.path.name,
+                           "source_sha256": prep.sha256, "loaded_at": loaded_at}
+                added = insert_file(con, prep, f"{RAW_SCHEMA}.{stem}", lineage, prep.layout.report_year)
+                log(f"reference: {prep.path.name}: {added:,} rows -> raw.{stem}")
+                rows += added
+            if before_commit is not None:
+                before_commit(con, stem)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    if not prepared:
+        log(f"reference: no {' or '.join(n for lay in REFERENCE_LAYOUTS if lay.stem == stem for n in lay.file_names)}"
+            f" under {folder}; raw.{stem} is empty ({REFERENCE_STEMS[stem]})")
+    names = ", ".join(p.path.name for p in prepared) or None
+    sha = ", ".join(p.sha256[:12] for p in prepared) or None
+    return ReferenceLoad(stem, names, sha, rows, warnings)

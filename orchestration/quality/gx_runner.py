@@ -138,7 +138,8 @@ def _frames(con, suite: dict, releases: list[str]):
     available = _columns_of(con, table)
     if not available:
         raise SuiteError(f"{suite['path']}: table {table} does not exist in the warehouse")
-    scoped = _release_scoped(available)
+    # a reference table (suite "scope": "table") is validated whole, even when it has release lineage columns
+    scoped = _release_scoped(available) and suite.get("scope") != "table"
     derived = suite.get("derived", {})
     sample_cols = [c for c in suite.get("sample_columns", []) if c in available]
     if "rows" in frames:

@@ -1,9 +1,16 @@
 """Reconciliation checks: do the levels and colours recomputed from the rule seeds agree with CDE's?
 
-`level_reconciliation` (blocking) fails when, for any indicator and report year of the run's releases, the share of
-coloured rows whose recomputed colour equals the reported one is below its threshold in
-seeds/rules/reconciliation_thresholds.csv. `level_disagreements` warns (severity WARN) on any disagreeing row and
-shows a sample. Both read the warehouse read-only after dbt has finished.
+`level_reconciliation` fails when, for any indicator and report year of the run's releases, the share of coloured
+rows whose recomputed colour equals the reported one is below its threshold in seeds/rules/reconciliation_thresholds.csv.
+How loudly depends on whose data it is:
+- CDE's files (any raw dir that `cadash generate` did not write): a **warning** (severity WARN), never a refusal.
+  Determinations use the levels CDE published, so a correct CDE release must publish even when our rule seeds are
+  behind; the differences are in marts.fct_level_reconciliation / fct_level_disagreements, this check's metadata,
+  the `cadash build` summary and the report.
+- generated releases (the raw dir has settings.GENERATED_MARKER): our own rules made the levels, so a difference is
+  a defect of ours: severity ERROR, and the check blocks publication.
+`level_disagreements` warns (severity WARN) on any disagreeing row and shows a sample. Both read the warehouse
+read-only after dbt has finished.
 
 No `from __future__ import annotations` here: Dagster checks the context annotation at definition time.
 """
@@ -60,9 +67,12 @@ def _table(rows: list[tuple]) -> str:
 
 @dg.asset_check(asset=RECONCILIATION, name="level_reconciliation", blocking=True,
                 description="Recomputed colours agree with CDE's at least as often as the per indicator-year "
-                            "threshold (seeds/rules/reconciliation_thresholds.csv).")
+                            "threshold (seeds/rules/reconciliation_thresholds.csv). Blocks publication for "
+                            "generated releases only; on CDE's files a shortfall is a warning (determinations use "
+                            "CDE's published levels).")
 def level_reconciliation(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     releases = releases_of_run(context.run.tags)
+    strict = app_settings.is_generated_raw_dir(app_settings.load().raw_dir)
     con = _read_only()
     try:
         rows = agreement_by_indicator_year(con, releases)
@@ -72,7 +82,14 @@ def level_reconciliation(context: dg.AssetCheckExecutionContext) -> dg.AssetChec
     missing = [r for r in rows if r[3] and r[6] is None]
     return dg.AssetCheckResult(
         passed=not below and not missing,
+        severity=dg.AssetCheckSeverity.ERROR if strict else dg.AssetCheckSeverity.WARN,
+        description=None if not (below or missing) else (
+            "recomputed levels disagree with CDE's beyond the threshold: "
+            + ("a defect of the generator or the rules (generated data): publication blocked" if strict else
+               "published anyway (CDE's levels decide); see marts.fct_level_disagreements")),
         metadata={
+            "mode": dg.MetadataValue.text("strict: generated releases" if strict else
+                                          "warning: CDE's files (determinations use CDE's levels)"),
             "releases": dg.MetadataValue.json(releases),
             "agreement": dg.MetadataValue.md(_table(rows)),
             "below_threshold": dg.MetadataValue.json([f"{r[0]} {r[1]}: {r[4]}/{r[3]} < {r[6]}" for r in below]),

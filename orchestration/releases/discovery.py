@@ -2,7 +2,10 @@
 
 A *release* is one report year at one stage (`preview` or `public`), keyed `2018-public`. Discovery walks the raw
 directory, recognises every file through the registry and reports anything it cannot place, rather than guessing.
-Top-level entries that are not 4-digit year folders (README.md, reference inputs) are not releases and are skipped.
+Top-level entries that are not 4-digit year folders are not releases: `reference/` (the reference inputs) and
+README files are expected; anything else (a typo such as `2O24`, a stray download folder, a loose file) is named
+by `raw_dir_warnings`, which `cadash build`, `cadash releases` and the ingest log print, so that a release cannot
+go missing without a word.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.releases.registry import REPORT_YEARS, STAGES, Layout, RegistryError, layout_for_file
+from orchestration.releases.registry import (
+    REFERENCE_LAYOUTS, REPORT_YEARS, STAGES, Layout, RegistryError, layout_for_file,
+)
 
 _RELEASE_KEY = re.compile(r"^(\d{4})-(preview|public)$")
 
@@ -89,6 +94,31 @@ def release_files(raw_dir: Path, release: Release) -> list[RawFile]:
     return files
 
 
+REFERENCE_DIR = "reference"
+
+
+def _reference_names() -> set[str]:
+    return {n.lower() for lay in REFERENCE_LAYOUTS for n in lay.file_names}
+
+
+def raw_dir_warnings(raw_dir: Path) -> list[str]:
+    """Top-level entries of the raw dir that are neither a year folder, reference/ nor a README: not loaded."""
+    if not raw_dir.is_dir():
+        return []
+    out = []
+    for path in sorted(p for p in raw_dir.iterdir() if not _is_hidden(p)):
+        if path.is_dir() and (re.fullmatch(r"\d{4}", path.name) or path.name == REFERENCE_DIR):
+            continue
+        if path.is_file() and path.name.lower().startswith("readme"):
+            continue
+        what = "folder" if path.is_dir() else "file"
+        hint = (" (a misspelt year? release folders are named by the four-digit report year)"
+                if path.is_dir() and re.search(r"\d", path.name) else "")
+        out.append(f"{path}: not a report year folder, reference/ or a README, so nothing in this {what} is "
+                   f"loaded{hint}; expected <raw dir>/<year>/<preview|public>/<CDE file>")
+    return out
+
+
 def discover_releases(raw_dir: Path) -> list[Release]:
     """Releases that have at least one file under raw_dir, in time order. Misplaced folders raise RegistryError."""
     if not raw_dir.is_dir():
@@ -98,9 +128,12 @@ def discover_releases(raw_dir: Path) -> list[Release]:
     for year_dir in sorted(p for p in raw_dir.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name)):
         year = int(year_dir.name)
         if year not in REPORT_YEARS:
+            reference = sorted(p.name for p in year_dir.rglob("*") if p.name.lower() in _reference_names())
+            hint = (f"; {', '.join(reference)} is a reference input (no Dashboard in {year}): move it to "
+                    f"{raw_dir / REFERENCE_DIR}/" if reference else "")
             problems.append(
                 f"{year_dir}: {year} is not a Dashboard report year the registry knows "
-                f"({', '.join(map(str, REPORT_YEARS))})"
+                f"({', '.join(map(str, REPORT_YEARS))}){hint}"
             )
             continue
         for stage_dir in sorted(p for p in year_dir.iterdir() if not _is_hidden(p)):

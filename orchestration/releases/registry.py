@@ -1,30 +1,50 @@
 """The research-file registry: every CDE Dashboard research file the warehouse knows, by stem and report year.
 
-One `Layout` per (stem, report year, variant) says which file names carry it, the exact header (column order and
-spelling as CDE publishes it), the delimiters and text encoding to expect, and where the layout comes from. Column
-types are declared once, by column name, in `COLUMN_TYPES`; a layout naming a column without a type is a defect
-caught by the tests.
+The registry is data, in `orchestration/releases/layouts/`:
 
-Sources are the sections of `dashboard_methodology.md` (copied facts, not code). Where the methodology gives only
-part of a layout, the rest is inferred and the layout's `source` says so: when a real file disagrees, the loader
-reports the exact difference (position, expected name, found name), and the fix is a change to this table.
+- `headers/<stem>_<year>.txt`: the header line of the file, exactly as CDE writes it (names, order, spelling). For
+  a *verified* layout it is a byte copy of the first line of a real CDE file (the source names the file, the
+  repository and the commit it was read from);
+- `layouts.csv`: one row per (stem, report year, variant): the file names that carry it, its header file, its
+  **provenance** and source, renames and the columns whose presence is only inferred;
+- `columns.csv`: every column any layout has, once: its DuckDB type, whether the warehouse **needs** it, and what
+  it means.
+
+Provenance (say which, always):
+- `verified`: the header is that of a real, unmodified CDE file;
+- `secondary`: known only from a secondary source (a CDE record-layout page, or other people's loaders and select
+  lists): good evidence that the columns exist, weaker on order, and such a list may leave columns out;
+- `inferred`: no source at all; `inferred_from` names the real year whose layout it copies.
+
+Files are read by column *name*, not position (orchestration/ingest/loader.py): a file loads when it has every
+needed column, in any order, with names matched regardless of letter case and surrounding spaces. A column the
+layout does not list is kept (as text, in the raw table's `extra_columns` JSON) and reported as a warning; a needed
+column that is missing fails the load naming the closest header name found. A column the warehouse needs is one
+the marts read (keys, names, counts, status, change, levels, colour, box, and the flags the rules read:
+`columns.csv` `needed`), except where a layout marks it unverified (its presence there is inferred).
 
 Conventions
 - report_year is an integer; Fall 2017 is 2017 (its files carry the suffix `2017f` and reportingyear '2017f').
 - Raw tables are `raw.<stem>`; their columns are the union, lower-cased, of every layout of the stem, so one table
-  holds all years. Header names are matched exactly, except that a difference in letter case only is accepted
-  (DuckDB column names are case-insensitive and CDE's capitalisation wanders: `changeLevel`, `ReportingYear`).
-- `renames` maps a published header name to the raw column it fills (the 2019 suspension file's `cdscode`).
+  holds all years. `renames` maps a header name to the raw column it fills where CDE spelled one column two ways
+  over the years (2022's `prate_enrolled` is 2023's `currprate_enrolled`) or cut a name (2024's 32-character
+  `prior_aprep_statefedjobs_dass_pc`).
+- Reference stems (`REFERENCE_STEMS`) are research files of years without a Dashboard (the 2020 and 2021 DASS-only
+  graduation files): they are not releases; they are loaded from `<raw dir>/reference/` into raw.<stem>
+  (orchestration/ingest/reference.py).
 """
 
 from __future__ import annotations
 
+import csv
+import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 REPORT_YEARS: tuple[int, ...] = (2017, 2018, 2019, 2022, 2023, 2024, 2025)
 STAGES: tuple[str, ...] = ("preview", "public")
 
-# The stems the warehouse loads, with the Dashboard indicator each one feeds (None: reference data, not an indicator).
+# The stems of a release, with the Dashboard indicator each one feeds (None: reference data, not an indicator).
 STEM_INDICATOR: dict[str, str | None] = {
     "ela": "ela",
     "math": "math",
@@ -38,63 +58,15 @@ STEM_INDICATOR: dict[str, str | None] = {
     "localindperf": None,
 }
 
-# ---------------------------------------------------------------------------------------------------------------
-# Column types, declared once by (lower-case) column name. Codes and flags are text; counts are BIGINT; rates,
-# averages and changes are DOUBLE; levels, colours and boxes are INTEGER. Columns whose meaning the methodology
-# could not settle (adjustments, method codes, flags) are kept as text so that nothing CDE writes is lost.
-# ---------------------------------------------------------------------------------------------------------------
-_TEXT = "VARCHAR"
-_COUNT = "BIGINT"
-_RATE = "DOUBLE"
-_CODE = "INTEGER"
-
-COLUMN_TYPES: dict[str, str] = {
-    # envelope
-    "cds": _TEXT, "rtype": _TEXT, "schoolname": _TEXT, "districtname": _TEXT, "countyname": _TEXT,
-    "charter_flag": _TEXT, "coe_flag": _TEXT, "dass_flag": _TEXT, "type": _TEXT, "studentgroup": _TEXT,
-    "reportingyear": _TEXT, "indicator": _TEXT,
-    # common measures
-    "currnumer": _COUNT, "currdenom": _COUNT, "currstatus": _RATE,
-    "priornumer": _COUNT, "priordenom": _COUNT, "priorstatus": _RATE, "change": _RATE,
-    "statuslevel": _CODE, "changelevel": _CODE, "color": _CODE, "box": _CODE,
-    # flags (text: 'Y' / 'N' / blank, or codes whose meaning is not settled)
-    "safetynet": _TEXT, "smalldenom": _TEXT, "currnsizemet": _TEXT, "priornsizemet": _TEXT,
-    "accountabilitymet": _TEXT, "certifyflag": _TEXT, "dataerrorflag": _TEXT, "hscutpoints": _TEXT,
-    "pairshare_method": _TEXT, "curradjustment": _TEXT, "prioradjustment": _TEXT, "flag50pct": _TEXT,
-    "flag95pct": _TEXT, "nsize_met": _TEXT, "cal_method": _TEXT,
-    # academic
-    "currdenom_swd": _COUNT, "priordenom_swd": _COUNT,
-    "caa_denom": _COUNT, "caa_level1_num": _COUNT, "caa_level1_pct": _RATE, "caa_level2_num": _COUNT,
-    "caa_level2_pct": _RATE, "caa_level3_num": _COUNT, "caa_level3_pct": _RATE,
-    "currprate_enrolled": _COUNT, "currprate_tested": _COUNT, "currprate": _RATE, "currnumprloss": _COUNT,
-    "currdenom_withoutprloss": _COUNT, "currstatus_withoutprloss": _RATE,
-    "priorprate_enrolled": _COUNT, "priorprate_tested": _COUNT, "priorprate": _RATE, "priornumprloss": _COUNT,
-    "priordenom_withoutprloss": _COUNT, "priorstatus_withoutprloss": _RATE,
-    # graduation
-    "fiveyrnumer": _COUNT,
-    "prioryear1_numer": _COUNT, "prioryear1_denom": _COUNT, "prioryear1_status": _RATE,
-    "prioryear2_numer": _COUNT, "prioryear2_denom": _COUNT, "prioryear2_status": _RATE,
-    "prioryear3_numer": _COUNT, "prioryear3_denom": _COUNT, "prioryear3_status": _RATE,
-    # English learner progress
-    "currtesters": _COUNT, "curradvanced": _COUNT, "currmaintained": _COUNT, "currrfeps": _COUNT,
-    "currltels": _COUNT, "priortesters": _COUNT, "prioradvanced": _COUNT, "priormaintained": _COUNT,
-    "priorrfeps": _COUNT, "priorltels": _COUNT,
-    "pl_1": _COUNT, "pl1_pct": _RATE, "pl_2": _COUNT, "pl2_pct": _RATE, "pl_3": _COUNT, "pl3_pct": _RATE,
-    "pl_4": _COUNT, "pl4_pct": _RATE, "pltotct": _COUNT,
-    "currprogressed": _COUNT, "pctcurrprogressed": _RATE, "currmaintainpl4": _COUNT,
-    "pctcurrmaintainpl4": _RATE, "currmaintainoth": _COUNT, "pctcurrmaintainoth": _RATE,
-    "currdeclined": _COUNT, "pctcurrdeclined": _RATE, "currprogressed_alternate": _COUNT,
-    # college/career
-    "studentgroup_pct": _RATE,
-    "curr_prep": _COUNT, "curr_prep_pct": _RATE, "curr_aprep": _COUNT, "curr_aprep_pct": _RATE,
-    "curr_nprep": _COUNT, "curr_nprep_pct": _RATE,
-    **{f"curr_prep_{m}": _COUNT for m in "abcde"}, **{f"curr_prep_{m}_pct": _RATE for m in "abcde"},
-    **{f"curr_aprep_{m}": _COUNT for m in "abcd"}, **{f"curr_aprep_{m}_pct": _RATE for m in "abcd"},
-    # census enrolment
-    "totalenrollment": _COUNT, "subgrouptotal": _COUNT, "rate": _RATE,
-    # local indicators
-    "leaname": _TEXT, "localindicator": _TEXT, "performance": _TEXT,
+# Research files of years with no Dashboard: reference inputs under <raw dir>/reference/, not releases.
+REFERENCE_STEMS: dict[str, str] = {
+    "grad_dassonly": "DASS schools' one-year graduation cohorts of 2020 and 2021 (no Dashboard in those years), "
+                     "which later graduation rules pool (rules audit A5, A16)",
 }
+
+PROVENANCES = ("verified", "secondary", "inferred")
+LAYOUT_DIR = Path(__file__).resolve().parent / "layouts"
+HEADER_DIR = LAYOUT_DIR / "headers"
 
 # Lineage columns added to every raw table by the loader.
 LINEAGE_COLUMNS: dict[str, str] = {
@@ -105,6 +77,30 @@ LINEAGE_COLUMNS: dict[str, str] = {
     "source_sha256": "VARCHAR",
     "loaded_at": "TIMESTAMP",
 }
+# Columns of a file that its layout does not list, kept as one JSON object per row ({"header name": "text"}).
+EXTRA_COLUMNS = "extra_columns"
+
+
+class RegistryError(ValueError):
+    """A file the registry does not know, a header that lacks a needed column, or a defect in the registry."""
+
+
+def _read_columns() -> tuple[dict[str, str], frozenset[str], dict[str, str]]:
+    types, needed, meaning = {}, set(), {}
+    with (LAYOUT_DIR / "columns.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            name = row["column"]
+            types[name] = row["type"]
+            meaning[name] = row["meaning"]
+            if row["needed"] == "Y":
+                needed.add(name)
+    return types, frozenset(needed), meaning
+
+
+# Column types, declared once by (lower-case) column name; codes and flags are text, counts BIGINT, rates,
+# averages and changes DOUBLE, levels, colours and boxes INTEGER. Columns whose meaning is not documented
+# (adjustments, method codes, flags) are text, so that nothing CDE writes is lost.
+COLUMN_TYPES, NEEDED_COLUMNS, COLUMN_MEANINGS = _read_columns()
 
 
 @dataclass(frozen=True)
@@ -115,315 +111,58 @@ class Layout:
     report_year: int
     file_names: tuple[str, ...]          # CDE file names carrying this layout (matched case-insensitively)
     columns: tuple[str, ...]             # header, exact order and spelling
-    source: str                          # where the layout comes from (methodology section / inference)
+    source: str                          # where the layout comes from
+    provenance: str = "inferred"         # verified / secondary / inferred
+    inferred_from: int | None = None     # the real year an inferred layout copies
     variant: str = "all"                 # sub-file of a stem in one year (Fall 2017 academic: grades_3_8, grade_11)
     encoding: str = "utf-8"              # utf-8 or cp1252 (single-byte Windows names)
-    delimiters: tuple[str, ...] = ("\t", "|")  # CDE writes tabs; its pages say '|' for some years: both accepted
-    renames: dict[str, str] = field(default_factory=dict)
+    delimiters: tuple[str, ...] = ("\t", "|")  # every real file seen is tab-delimited; CDE's pages say '|' once
+    renames: dict[str, str] = field(default_factory=dict)   # lower-case header name -> raw column
+    unverified: frozenset[str] = frozenset()                 # raw columns whose presence is only inferred
+    header_file: str = ""
+
+    def raw_column(self, header_name: str) -> str:
+        name = header_name.strip().lower()
+        return self.renames.get(name, name)
 
     @property
     def raw_columns(self) -> tuple[str, ...]:
         """The raw-table column each header position fills."""
-        return tuple(self.renames.get(c, c).lower() for c in self.columns)
+        return tuple(self.raw_column(c) for c in self.columns)
+
+    @property
+    def needed_columns(self) -> tuple[str, ...]:
+        """Raw columns a file of this layout must have: those the marts read, unless only inferred here."""
+        return tuple(c for c in self.raw_columns if c in NEEDED_COLUMNS and c not in self.unverified)
 
     @property
     def key(self) -> str:
         return f"{self.stem}/{self.report_year}/{self.variant}"
 
-
-def _cols(*parts: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for part in parts:
-        out.extend(part.split())
-    return tuple(out)
+    @property
+    def is_reference(self) -> bool:
+        return self.stem in REFERENCE_STEMS
 
 
-def _year_suffix(year: int) -> str:
-    return "2017f" if year == 2017 else str(year)
+def _read_layouts() -> tuple[Layout, ...]:
+    layouts = []
+    with (LAYOUT_DIR / "layouts.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            header = (HEADER_DIR / row["header"]).read_text(encoding="utf-8").rstrip("\r\n").split("\t")
+            renames = dict(pair.split("=", 1) for pair in row["renames"].split())
+            layouts.append(Layout(
+                stem=row["stem"], report_year=int(row["report_year"]), variant=row["variant"],
+                file_names=tuple(row["file_names"].split(";")), columns=tuple(header), source=row["source"],
+                provenance=row["provenance"], inferred_from=int(row["inferred_from"]) if row["inferred_from"] else None,
+                encoding=row["encoding"], renames=renames, unverified=frozenset(row["unverified_columns"].split()),
+                header_file=row["header"],
+            ))
+    return tuple(layouts)
 
 
-def _download(stem: str, year: int) -> tuple[str, ...]:
-    return (f"{stem}download{_year_suffix(year)}.txt",)
-
-
-ENV_2017 = "cds rtype schoolname districtname countyname charter_flag coe_flag"
-ENV_2018 = "cds rtype schoolname districtname countyname charter_flag coe_flag dass_flag"
-CAA = "caa_denom caa_level1_num caa_level1_pct caa_level2_num caa_level2_pct caa_level3_num caa_level3_pct"
-ACCOUNTABILITY_2023 = "currnsizemet priornsizemet accountabilitymet"
-
-_M = "dashboard_methodology.md"
-
-LAYOUTS: tuple[Layout, ...] = (
-    # ---------------------------------------------------------------- Academic: ELA and mathematics
-    *(
-        lay
-        for subj in ("ela", "math")
-        for lay in (
-            Layout(
-                subj, 2017, (f"{subj}38download2017f.txt",),
-                _cols(ENV_2017, "studentgroup currdenom currstatus priordenom priorstatus change",
-                      "statuslevel changelevel color box", CAA, "reportingyear"),
-                f"{_M} §1.3.2 (CDE elagr38fall17.asp) up to box; the columns between box and reportingyear are "
-                "INFERRED from the grade-11 2017f file and the 2018 layout (CAA counts)",
-                variant="grades_3_8",
-            ),
-            Layout(
-                subj, 2017, (f"{subj}11download2017f.txt",),
-                _cols(ENV_2017, "studentgroup currdenom currstatus priordenom priorstatus change", CAA,
-                      "reportingyear"),
-                f"{_M} §1.3.2; real file {subj}11download2017f.txt (grade 11: no status level or colour)",
-                variant="grade_11",
-            ),
-            Layout(
-                subj, 2018, _download(subj, 2018),
-                _cols(ENV_2018, "studentgroup currdenom currdenom_swd currstatus priordenom priordenom_swd",
-                      "priorstatus change statuslevel changelevel color box hscutpoints curradjustment",
-                      "prioradjustment pairshare_method", CAA, "ReportingYear"),
-                f"{_M} §1.3.2: 32 columns (3P xta column list; CDE ela18.asp fields 1-11)",
-            ),
-            Layout(
-                subj, 2019, _download(subj, 2019),
-                _cols(ENV_2018, "studentgroup currdenom currstatus priordenom priordenom_swd priorstatus change",
-                      "statuslevel changelevel color box hscutpoints curradjustment prioradjustment",
-                      "pairshare_method", CAA, "reportingyear"),
-                f"{_M} §1.3.2 (CDE math19.asp) up to box; the rest INFERRED from the 2018 layout",
-            ),
-            Layout(
-                subj, 2022, _download(subj, 2022),
-                _cols(ENV_2018, "studentgroup currdenom currstatus statuslevel hscutpoints",
-                      "currprate_enrolled currprate_tested currprate reportingyear"),
-                f"INFERRED: {_M} §1.2 (2022 Status only; participation integrated into the file from 2022) "
-                "following the 2022 chronic layout (status columns only)",
-            ),
-            *(
-                Layout(
-                    subj, year, _download(subj, year),
-                    _cols(ENV_2018, "studentgroup currdenom currstatus priordenom priorstatus change",
-                          "statuslevel changelevel color box", ACCOUNTABILITY_2023,
-                          "hscutpoints pairshare_method currprate_enrolled currprate_tested currprate",
-                          "currnumPRLOSS currdenom_withoutPRLOSS currstatus_withoutPRLOSS",
-                          "priorprate_enrolled priorprate_tested priorprate priornumPRLOSS",
-                          "priordenom_withoutPRLOSS priorstatus_withoutPRLOSS indicator reportingyear"),
-                    f"{_M} §1.3.2: 2024 layout (3P SAS; CDE ela24.asp fields 1-13); CDE says the same layout "
-                    "serves 2025; 2023 INFERRED equal (indicator and n-size columns date from 2023)",
-                )
-                for year in (2023, 2024, 2025)
-            ),
-        )
-    ),
-    # ---------------------------------------------------------------- Chronic absenteeism (from 2018)
-    Layout(
-        "chronic", 2018, _download("chronic", 2018),
-        _cols(ENV_2018, "studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus change",
-              "safetynet statuslevel changeLevel color box certifyflag reportingyear"),
-        f"{_M} §1.3.2 (3P SQL field set; order INFERRED from the 2019 page); `changeLevel` spelling per 3P parser",
-    ),
-    Layout(
-        "chronic", 2019, _download("chronic", 2019),
-        _cols(ENV_2018, "studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus change",
-              "safetynet statuslevel changeLevel color box certifyflag dataerrorflag reportingyear"),
-        f"{_M} §1.3.2 (CDE chronic19.asp fields 10-18; the rest from 3P SQL)",
-    ),
-    Layout(
-        "chronic", 2022, _download("chronic", 2022),
-        _cols(ENV_2018, "studentgroup currnumer currdenom currstatus statuslevel certifyflag dataerrorflag",
-              "reportingyear"),
-        f"{_M} §1.3.2 (CDE chronic22.asp; 3P SQL)",
-    ),
-    *(
-        Layout(
-            "chronic", year, _download("chronic", year),
-            _cols(ENV_2018, "studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus change",
-                  "statuslevel changeLevel color box smalldenom", ACCOUNTABILITY_2023, "indicator reportingyear"),
-            f"{_M} §1.3.2 (CDE chronic24.asp up to currnsizemet; tail INFERRED from the 2024 grad layout); "
-            "2023 INFERRED equal",
-        )
-        for year in (2023, 2024, 2025)
-    ),
-    # ---------------------------------------------------------------- Suspension (has the `type` column)
-    Layout(
-        "susp", 2017, _download("susp", 2017),
-        _cols(ENV_2017, "type studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus",
-              "safetynet change statuslevel changelevel color box reportingyear"),
-        f"{_M} §1.3.2 (CDE suspindicatorfall17.asp up to changelevel; tail INFERRED)",
-    ),
-    Layout(
-        "susp", 2018, _download("susp", 2018),
-        _cols(ENV_2018, "type studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus",
-              "safetynet change statuslevel changelevel color box reportingyear"),
-        f"INFERRED from the Fall 2017 and 2019 layouts ({_M} §1.3.2)",
-    ),
-    Layout(
-        "susp", 2019, _download("susp", 2019),
-        _cols(ENV_2018.replace("cds", "cdscode", 1),
-              "type studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus",
-              "safetynet change statuslevel changelevel color box reportingyear"),
-        f"{_M} §1.3.2 (CDE suspindicator19.asp: first column `cdscode`); tail INFERRED",
-        renames={"cdscode": "cds"},
-    ),
-    Layout(
-        "susp", 2022, _download("susp", 2022),
-        _cols(ENV_2018, "type studentgroup currnumer currdenom currstatus statuslevel certifyflag reportingyear"),
-        f"{_M} §1.3.2 (CDE suspindicator22.asp)",
-    ),
-    *(
-        Layout(
-            "susp", year, _download("susp", year),
-            _cols(ENV_2018, "type studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus",
-                  "change statuslevel changelevel color box smalldenom", ACCOUNTABILITY_2023,
-                  "indicator reportingyear"),
-            f"{_M} §1.3.2 (CDE suspindicator24.asp up to currnsizemet; tail INFERRED); 2023 INFERRED equal",
-        )
-        for year in (2023, 2024, 2025)
-    ),
-    # ---------------------------------------------------------------- Graduation
-    Layout(
-        "grad", 2017, _download("grad", 2017),
-        _cols(ENV_2017, "studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus",
-              "cal_method safetynet change prioryear1_numer prioryear1_denom prioryear1_status",
-              "prioryear2_numer prioryear2_denom prioryear2_status prioryear3_numer prioryear3_denom",
-              "prioryear3_status statuslevel changelevel color box reportingyear"),
-        f"{_M} §1.3.2; real file graddownload2017f.txt",
-    ),
-    Layout(
-        "grad", 2018, _download("grad", 2018),
-        _cols(ENV_2018, "studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus",
-              "safetynet change statuslevel changelevel color box reportingyear"),
-        f"{_M} §1.3.2 (real header of graddownload2018.txt, RCOE)",
-    ),
-    Layout(
-        "grad", 2019, _download("grad", 2019),
-        _cols(ENV_2018, "studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus",
-              "fiveyrnumer safetynet change statuslevel changelevel color box reportingyear"),
-        f"{_M} §1.3.2 (CDE gradindicator19.asp up to statuslevel; tail INFERRED from 2018)",
-    ),
-    Layout(
-        "grad", 2022, _download("grad", 2022),
-        _cols(ENV_2018, "studentgroup currnumer currdenom currstatus fiveyrnumer statuslevel reportingyear"),
-        f"INFERRED: 2022 Status only ({_M} §1.2), status columns of the 2019 layout",
-    ),
-    *(
-        Layout(
-            "grad", year, _download("grad", year),
-            _cols(ENV_2018, "studentgroup currnumer currdenom currstatus priornumer priordenom priorstatus",
-                  "change statuslevel changelevel color box smalldenom fiveyrnumer", ACCOUNTABILITY_2023,
-                  "indicator reportingyear"),
-            f"{_M} §1.3.2 (3P SAS; CDE gradindicator24.asp); 2023 INFERRED equal",
-        )
-        for year in (2023, 2024, 2025)
-    ),
-    # ---------------------------------------------------------------- English learner progress
-    Layout(
-        "elpi", 2017, _download("elpi", 2017),
-        _cols(ENV_2017, "currtesters curradvanced currmaintained currrfeps currltels currnumer currdenom",
-              "currstatus priortesters prioradvanced priormaintained priorrfeps priorltels priornumer",
-              "priordenom priorstatus change statuslevel changelevel color box flag50pct nsize_met reportingyear"),
-        f"{_M} §1.3.2; real file elpidownload2017f.txt (Windows-1252 names, no studentgroup: every row is EL)",
-        encoding="cp1252",
-    ),
-    Layout(
-        "elpi", 2018, _download("elpi", 2018),
-        _cols("cds rtype schoolname districtname countyname dass_flag charter_flag coe_flag",
-              "PL_1 PL1_Pct PL_2 PL2_Pct PL_3 PL3_Pct PL_4 PL4_Pct PLTotCt reportingyear"),
-        f"{_M} §1.3.2; real file elpidownload2018.txt (flags in the order dass, charter, coe; ELPAC levels only)",
-        encoding="cp1252",
-    ),
-    Layout(
-        "elpi", 2019, _download("elpi", 2019),
-        _cols(ENV_2018, "currdenom currnumer currprogressed currmaintainpl4 currmaintainoth currdeclined",
-              "currstatus statuslevel flag95pct reportingyear"),
-        f"{_M} §1.3.2 (3P SQL view)",
-    ),
-    Layout(
-        "elpi", 2022, _download("elpi", 2022),
-        _cols(ENV_2018, "currdenom currnumer currprogressed pctcurrprogressed currmaintainpl4 pctcurrmaintainpl4",
-              "currmaintainoth pctcurrmaintainoth currdeclined pctcurrdeclined currstatus statuslevel flag95pct",
-              "reportingyear"),
-        f"{_M} §1.3.2 (3P SQL view: 2019 plus pct columns)",
-    ),
-    Layout(
-        "elpi", 2023, _download("elpi", 2023),
-        _cols(ENV_2018, "currdenom currnumer currprogressed currmaintainpl4 currmaintainoth currdeclined",
-              "currstatus priordenom priorstatus change statuslevel changelevel color box", ACCOUNTABILITY_2023,
-              "flag95pct indicator reportingyear"),
-        f"INFERRED: 2019 counts + change and colour (colours return in 2023, {_M} §2.5); no studentgroup before 2024",
-    ),
-    *(
-        Layout(
-            "elpi", year, _download("elpi", year),
-            _cols(ENV_2018, "studentgroup currdenom currnumer currprogressed currmaintainPL4 currmaintainOth",
-                  "currdeclined currprogressed_Alternate currstatus priordenom priorstatus change",
-                  "statuslevel changelevel color box", ACCOUNTABILITY_2023, "flag95pct indicator reportingyear"),
-            f"{_M} §1.3.2 (CDE elpi24.asp: studentgroup EL/LTEL, progress counts); tail INFERRED",
-        )
-        for year in (2024, 2025)
-    ),
-    # ---------------------------------------------------------------- College/career (none in 2022)
-    Layout(
-        "cci", 2017, _download("cci", 2017),
-        _cols(ENV_2017, "studentgroup studentgroup_pct currdenom currstatus curr_prep curr_prep_pct",
-              *(f"curr_prep_{m} curr_prep_{m}_pct" for m in "abcde"), "curr_aprep curr_aprep_pct",
-              *(f"curr_aprep_{m} curr_aprep_{m}_pct" for m in "abcd"), "curr_nprep curr_nprep_pct statuslevel",
-              "reportingyear"),
-        f"{_M} §1.3.2; real file ccidownload2017f.txt (status level only)",
-    ),
-    *(
-        Layout(
-            "cci", year, _download("cci", year),
-            _cols(ENV_2018, "studentgroup currdenom currstatus priordenom priorstatus change curr_prep curr_prep_pct",
-                  "curr_aprep curr_aprep_pct curr_nprep curr_nprep_pct statuslevel changelevel color box",
-                  "reportingyear"),
-            f"INFERRED: 2017f measures + change and colour (CCI coloured in 2018 and 2019, {_M} §2.6)",
-        )
-        for year in (2018, 2019)
-    ),
-    Layout(
-        "cci", 2023, _download("cci", 2023),
-        _cols(ENV_2018, "studentgroup currdenom currstatus curr_prep curr_prep_pct curr_aprep curr_aprep_pct",
-              "curr_nprep curr_nprep_pct statuslevel currnsizemet indicator reportingyear"),
-        f"INFERRED: 2023 CCI Status only ({_M} §2.6)",
-    ),
-    *(
-        Layout(
-            "cci", year, _download("cci", year),
-            _cols(ENV_2018, "studentgroup currdenom currstatus priordenom priorstatus change curr_prep curr_prep_pct",
-                  "curr_aprep curr_aprep_pct curr_nprep curr_nprep_pct statuslevel changelevel color box",
-                  ACCOUNTABILITY_2023, "indicator reportingyear"),
-            f"{_M} §1.3.2 (3P pacbard CCI.sql: changelevel color box accountabilitymet from 2024); rest INFERRED",
-        )
-        for year in (2024, 2025)
-    ),
-    # ---------------------------------------------------------------- Science (2025)
-    Layout(
-        "science", 2025, _download("science", 2025),
-        _cols(ENV_2018, "studentgroup currdenom currstatus statuslevel currnsizemet indicator reportingyear"),
-        f"INFERRED: record layout added 13 Nov 2025 was not readable; Status only until CDE publishes the 5x5 "
-        f"({_M} §2.7)",
-    ),
-    # ---------------------------------------------------------------- Census enrolment (reference for n-size)
-    *(
-        Layout(
-            "censusenrollrates", year, _download("censusenrollrates", year),
-            _cols("cds rtype schoolname districtname countyname studentgroup totalenrollment subgrouptotal rate",
-                  "reportingyear"),
-            f"{_M} §1.1 (column list from 3P SAS, 2024); other years INFERRED equal",
-        )
-        for year in (2018, 2019, 2022, 2023, 2024, 2025)
-    ),
-    # ---------------------------------------------------------------- Local indicators (priorities 1,2,3,6,7,9,10)
-    *(
-        Layout(
-            "localindperf", year, (f"LocalIndPerf{year}.txt",),
-            _cols("CDS LEAname Countyname LocalIndicator Performance"),
-            f"{_M} §1.3.2; real files LocalIndPerf2017.txt and LocalIndPerf2018.txt; later years INFERRED equal",
-        )
-        for year in REPORT_YEARS
-    ),
-)
-
-
-class RegistryError(ValueError):
-    """A file the registry does not know, or a layout that does not match the registry."""
+ALL_LAYOUTS: tuple[Layout, ...] = _read_layouts()
+LAYOUTS: tuple[Layout, ...] = tuple(lay for lay in ALL_LAYOUTS if not lay.is_reference)   # release layouts
+REFERENCE_LAYOUTS: tuple[Layout, ...] = tuple(lay for lay in ALL_LAYOUTS if lay.is_reference)
 
 
 def layouts_for_year(year: int) -> tuple[Layout, ...]:
@@ -434,12 +173,22 @@ def stems_for_year(year: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(lay.stem for lay in LAYOUTS if lay.report_year == year))
 
 
+def _names(layouts) -> set[str]:
+    return {n.lower() for lay in layouts for n in lay.file_names}
+
+
 def layout_for_file(file_name: str, year: int) -> Layout:
     """The layout of a file found under raw/<year>/<stage>/, or a RegistryError that says what is wrong."""
     lowered = file_name.lower()
     for lay in LAYOUTS:
         if lay.report_year == year and lowered in (n.lower() for n in lay.file_names):
             return lay
+    reference = next((lay for lay in REFERENCE_LAYOUTS if lowered in (n.lower() for n in lay.file_names)), None)
+    if reference is not None:
+        raise RegistryError(
+            f"{file_name}: this is a reference input, not a release file ({REFERENCE_STEMS[reference.stem]}). "
+            "Move it to <raw dir>/reference/"
+        )
     other_years = sorted({lay.report_year for lay in LAYOUTS if lowered in (n.lower() for n in lay.file_names)})
     if other_years:
         raise RegistryError(
@@ -449,47 +198,123 @@ def layout_for_file(file_name: str, year: int) -> Layout:
     known = ", ".join(sorted({n for lay in layouts_for_year(year) for n in lay.file_names}))
     raise RegistryError(
         f"{file_name}: not a research file the registry knows for {year}. Known names for {year}: {known}. "
-        "If CDE published a new stem or renamed a file, add its layout to orchestration/releases/registry.py."
+        "If CDE published a new stem or renamed a file, add its layout to orchestration/releases/layouts/."
     )
 
 
 def raw_table_columns(stem: str) -> dict[str, str]:
-    """Columns of raw.<stem>: the union of all its layouts (lower-case, first-seen order) plus lineage."""
+    """Columns of raw.<stem>: the union of all its layouts (lower-case, first-seen order), lineage, extra_columns."""
     cols: dict[str, str] = {}
-    for lay in LAYOUTS:
+    for lay in ALL_LAYOUTS:
         if lay.stem != stem:
             continue
         for col in lay.raw_columns:
             cols.setdefault(col, COLUMN_TYPES[col])
     cols.update(LINEAGE_COLUMNS)
+    cols[EXTRA_COLUMNS] = "VARCHAR"
     return cols
 
 
-def check_header(layout: Layout, found: list[str], file_label: str) -> None:
-    """Compare a file's header with its layout; raise RegistryError naming every difference.
+# ------------------------------------------------------------------------------------------ matching a header
 
-    A difference in letter case only is accepted (see the module docstring)."""
-    expected = list(layout.columns)
-    if [c.lower() for c in found] == [c.lower() for c in expected]:
-        return
-    exp_l, found_l = [c.lower() for c in expected], [c.lower() for c in found]
-    missing = [c for c in expected if c.lower() not in found_l]
-    extra = [c for c in found if c.lower() not in exp_l]
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """How a file's header lines up with its layout, by name.
+
+    `positions[i]` is the raw column that header position i fills, or None for a column the layout does not list
+    (kept in extra_columns). Only differences a user should hear about are listed: unknown columns and absent
+    optional ones; case, surrounding spaces and order are not differences."""
+
+    layout: Layout
+    header: tuple[str, ...]
+    positions: tuple[str | None, ...]
+    unknown: tuple[tuple[int, str], ...]          # (1-based position, header name as written)
+    absent: tuple[str, ...]                       # layout columns (optional ones) the file does not have
+    reordered: bool
+
+    @property
+    def warnings(self) -> list[str]:
+        lay = self.layout
+        out = []
+        if self.unknown:
+            listed = ", ".join(f"'{name}' (column {pos}{_known_elsewhere(lay.stem, name)})"
+                               for pos, name in self.unknown)
+            out.append(f"{len(self.unknown)} column(s) not in the registry's {lay.stem} {lay.report_year} layout "
+                       f"({lay.provenance}), kept as text in raw.{lay.stem}.{EXTRA_COLUMNS}: {listed}")
+        if self.absent:
+            out.append(f"{len(self.absent)} optional column(s) of the {lay.stem} {lay.report_year} layout "
+                       f"({lay.provenance}) are not in the file, loaded as blank: {', '.join(self.absent)}")
+        return out
+
+
+def _known_elsewhere(stem: str, name: str) -> str:
+    raw = name.strip().lower()
+    years = sorted({lay.report_year for lay in ALL_LAYOUTS if lay.stem == stem and raw in lay.raw_columns})
+    return f"; in the {'/'.join(map(str, years))} layout" if years else ""
+
+
+def match_header(layout: Layout, found: list[str], file_label: str) -> HeaderMatch:
+    """Line a file's header up with its layout by name; raise RegistryError when a needed column is missing or the
+    header names a column twice. Names match regardless of letter case and surrounding spaces."""
+    wanted = {c: i for i, c in enumerate(layout.raw_columns)}
+    positions: list[str | None] = []
+    unknown: list[tuple[int, str]] = []
+    first_seen: dict[str, int] = {}
     problems: list[str] = []
-    if missing:
-        problems.append("missing column(s): " + ", ".join(missing))
-    if extra:
-        problems.append("unexpected column(s): " + ", ".join(extra))
-    if not missing and not extra:
-        problems.append("columns are out of order")
-    for pos, (exp, got) in enumerate(zip(expected, found), start=1):
-        if exp.lower() != got.lower():
-            problems.append(f"first difference at line 1, column {pos}: expected '{exp}', found '{got}'")
-            break
-    else:
-        if len(found) != len(expected):
-            problems.append(f"expected {len(expected)} columns, found {len(found)}")
-    raise RegistryError(
-        f"{file_label}: header does not match the {layout.report_year} '{layout.stem}' layout "
-        f"({layout.source}): " + "; ".join(problems)
-    )
+    for pos, name in enumerate(found, start=1):
+        raw = layout.raw_column(name)
+        if raw in first_seen:
+            problems.append(f"column '{name.strip()}' appears twice (columns {first_seen[raw]} and {pos})")
+        first_seen.setdefault(raw, pos)
+        if raw in wanted and raw not in positions:
+            positions.append(raw)
+        else:
+            positions.append(None)
+            if raw not in wanted:
+                unknown.append((pos, name.strip() or f"(unnamed column {pos})"))
+    missing_needed = [c for c in layout.needed_columns if c not in first_seen]
+    if missing_needed:
+        spare = [name.strip().lower() for _pos, name in unknown]
+        hints = []
+        for col in missing_needed:
+            header_name = layout.columns[wanted[col]]
+            close = difflib.get_close_matches(col, spare, n=1, cutoff=0.6)
+            hints.append(f"'{header_name}'" + (f" (closest header name found: '{found[[n.strip().lower() for n in found].index(close[0])].strip()}')"
+                                               if close else ""))
+        problems.append(f"missing needed column(s): {', '.join(hints)}")
+        if len(found) == 1:
+            problems.append(f"the header has one field only: the file is not {_delimiter_names(layout)}-delimited")
+    if problems:
+        raise RegistryError(
+            f"{file_label}: header does not fit the {layout.report_year} '{layout.stem}' layout "
+            f"({layout.provenance}: {layout.source}): " + "; ".join(problems)
+        )
+    matched_order = [wanted[c] for c in positions if c is not None]
+    absent = tuple(layout.columns[i] for c, i in wanted.items() if c not in first_seen)
+    return HeaderMatch(layout, tuple(found), tuple(positions), tuple(unknown), absent,
+                       reordered=matched_order != sorted(matched_order))
+
+
+def _delimiter_names(layout: Layout) -> str:
+    return " or ".join({"\t": "tab", "|": "pipe"}.get(d, repr(d)) for d in layout.delimiters)
+
+
+def choose_delimiter(layout: Layout, header_line: str) -> str:
+    """The allowed delimiter under which the most header names are columns of the layout."""
+    wanted = set(layout.raw_columns)
+    return max(layout.delimiters,
+               key=lambda d: (sum(layout.raw_column(n) in wanted for n in header_line.split(d)), d == "\t"))
+
+
+def layout_table() -> list[dict[str, str]]:
+    """One row per layout for `cadash layouts` and the docs: stem, year, variant, provenance and source."""
+    rows = []
+    for lay in sorted(ALL_LAYOUTS, key=lambda x: (x.is_reference, x.stem, x.report_year, x.variant)):
+        provenance = lay.provenance + (f" (from {lay.inferred_from})" if lay.inferred_from else "")
+        rows.append({
+            "stem": lay.stem, "year": str(lay.report_year), "variant": lay.variant, "file": lay.file_names[0],
+            "columns": str(len(lay.columns)), "needed": str(len(lay.needed_columns)), "provenance": provenance,
+            "source": lay.source,
+        })
+    return rows

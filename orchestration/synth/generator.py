@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from orchestration import settings as app_settings
 from orchestration.releases.registry import COLUMN_TYPES, LAYOUTS, REPORT_YEARS, STAGES, Layout
 from orchestration.rules import Rules, assign_levels, default_rules
 from orchestration.synth.universe import (
@@ -577,7 +578,7 @@ def write_layout(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, layout: La
 
 
 TITLE_I_FILE = "reference/title_i_status.txt"
-MARKER = ".generated.json"  # written last: its presence means the set is complete
+MARKER = app_settings.GENERATED_MARKER  # written last: its presence means the set is complete
 REFERENCE_README = """# reference/ - inputs the determinations need that the Dashboard files lack
 
 title_i_status.txt (tab-delimited, UTF-8, header row):

@@ -2,7 +2,7 @@
 -- (seeds/rules), next to the values CDE reported. Values are compared in integer tenths, as published.
 --
 -- Order of the rules (the same as orchestration/rules.py, which the generator uses):
---   status level : a published status and n >= status_level_min_n, else 0; null in counts-only years
+--   status level : a published status and n >= status_level_min_n, else 0; null in counts-only and no-levels years
 --   change level : colour years only; a published change, prior n >= change_prior_min_n and a status level;
 --                  the safety net (n below safety_net_below_n, for the groups and years it applied to) folds
 --                  levels 1 and 5 into 2 and 4; null in years without change
@@ -160,7 +160,7 @@ levels as (
     select
         *,
         case
-            when reporting is null or reporting = 'counts_only' then null
+            when reporting is null or reporting in ('counts_only', 'no_levels') then null
             when curr_status is not null and curr_denominator >= status_level_min_n then coalesce(status_band, 0)
             else 0
         end as status_level_computed,
@@ -219,6 +219,7 @@ select
     case
         when reporting is null then 'indicator not reported in ' || report_year
         when reporting = 'counts_only' then 'counts only in ' || report_year || ' (no levels)'
+        when reporting = 'no_levels' then 'status and change only in ' || report_year || ' (no levels published)'
         when reporting = 'status_only' then 'status only in ' || report_year
         when curr_status is null
             then 'no status published (n = ' || coalesce(curr_denominator::varchar, 'not published') || ')'

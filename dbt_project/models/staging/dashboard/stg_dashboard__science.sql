@@ -1,3 +1,6 @@
+-- Science: 2024 publishes status, change and participation without levels (the real sciencedownload2024.txt);
+-- the 2025 layout adds levels (INFERRED, orchestration/releases/layouts). Student groups include CAST and CAA
+-- (the CAST and CAA takers).
 select
     {{ dashboard_envelope() }},
     'science' as indicator,
@@ -6,14 +9,16 @@ select
     currdenom as curr_denominator,
     currstatus as curr_status,
     cast(null as bigint) as prior_numerator,
-    cast(null as bigint) as prior_denominator,
-    cast(null as double precision) as prior_status,
-    cast(null as double precision) as change,
-    statuslevel as status_level,
-    cast(null as integer) as change_level,
-    cast(null as integer) as color,
-    cast(null as integer) as box,
+    priordenom as prior_denominator,
+    priorstatus as prior_status,
+    change,
+    {{ reported_levels() }},
     cast(null as boolean) as is_safety_net,
-    {{ yes_no_flag('currnsizemet') }} as is_curr_nsize_met,
+    currprate_enrolled as curr_participation_enrolled,
+    currprate_tested as curr_participation_tested,
+    currprate as curr_participation_rate,
+    priorprate_enrolled as prior_participation_enrolled,
+    priorprate_tested as prior_participation_tested,
+    priorprate as prior_participation_rate,
     {{ lineage_columns() }}
 from {{ source('raw', 'science') }}
