@@ -173,7 +173,7 @@ def test_a_renamed_header_is_reported_on_line_1(tmp_path):
     err, before, after = _load_good_then(
         tmp_path, ELPI18, lambda ls: "\n".join([ls[0].replace("PLTotCt", "PLTotal"), *ls[1:]]))
     assert err.line == 1
-    assert "missing column(s): PLTotCt" in str(err) and "unexpected column(s): PLTotal" in str(err)
+    assert "missing needed column(s): 'PLTotCt' (closest header name found: 'PLTotal')" in str(err)
     assert before == after
 
 

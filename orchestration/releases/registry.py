@@ -288,7 +288,8 @@ def match_header(layout: Layout, found: list[str], file_label: str) -> HeaderMat
     if problems:
         raise RegistryError(
             f"{file_label}: header does not fit the {layout.report_year} '{layout.stem}' layout "
-            f"({layout.provenance}: {layout.source}): " + "; ".join(problems)
+            f"({layout.provenance}; orchestration/releases/layouts/headers/{layout.header_file}): "
+            + "; ".join(problems)
         )
     matched_order = [wanted[c] for c in positions if c is not None]
     absent = tuple(layout.columns[i] for c, i in wanted.items() if c not in first_seen)
