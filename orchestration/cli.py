@@ -230,8 +230,35 @@ def cmd_layouts(args: argparse.Namespace) -> int:
     if not rows:
         print("error: no layout matches", file=sys.stderr)
         return EXIT_USAGE
+    if args.write:
+        Path(args.write).write_text(layouts_doc(), encoding="utf-8")
+        print(f"wrote {args.write}")
+        return EXIT_OK
     print(format_layout_table(rows, args.format))
     return EXIT_OK
+
+
+LAYOUTS_DOC_INTRO = """# Research-file layouts: how each is known
+
+Generated from the registry (`orchestration/releases/layouts/`) by
+`.venv/bin/cadash layouts --write docs/layouts.md`; a test fails when this page and the registry disagree.
+
+- **verified**: the header is, byte for byte, the first line of a real, unmodified CDE file (the source names the
+  repository, path and commit; copies in `tests/fixtures/real_headers/`).
+- **secondary**: known from a CDE record-layout page or from other people's loaders and select lists: good on the
+  column set, weaker on order, and such a list may leave columns out.
+- **inferred**: no source; the layout copies the real year named.
+
+Files are read by column name, so a file whose columns come in another order than its layout's header file is no
+error; `needed` counts the columns a file of that layout must have (the rest may be absent, with a warning).
+
+"""
+
+
+def layouts_doc() -> str:
+    from orchestration.releases.registry import layout_table
+
+    return LAYOUTS_DOC_INTRO + format_layout_table(layout_table(), "markdown") + "\n"
 
 
 def format_layout_table(rows: list[dict[str, str]], fmt: str = "text") -> str:
@@ -473,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     layouts.add_argument("--stem", help="only this stem, e.g. cci")
     layouts.add_argument("--year", type=int, help="only this report year")
     layouts.add_argument("--format", choices=("text", "markdown"), default="text")
+    layouts.add_argument("--write", metavar="PATH", help="write the whole page (docs/layouts.md) instead")
     layouts.set_defaults(func=cmd_layouts)
 
     releases = sub.add_parser("releases", help="list the releases found under the raw directory")

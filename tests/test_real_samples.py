@@ -165,6 +165,10 @@ def test_level_differences_warn_and_publish(samples_build, con):
     assert row == [(-14.4, True, 1, 2, 1, 1, 220, 220)]
     assert con.execute("select count(*) from marts.fct_level_disagreements where release_key = '2024-public' "
                        "and indicator = 'grad' and differing_fields like 'change_level%'").fetchall()[0][0] > 0
+    differing = con.execute("select count(*) from marts.fct_level_disagreements where release_key = '2024-public'"
+                            ).fetchall()[0][0]
+    page = (samples_build / "published" / "reports" / "2024-public" / "index.html").read_text()
+    assert f'id="reconciliation-warning">On {differing:,} result rows' in page
 
 
 # ------------------------------------------------------------------ the loader's tolerance, on the same files

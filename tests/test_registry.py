@@ -312,3 +312,10 @@ def test_cadash_layouts_shows_how_each_layout_is_known(capsys):
     assert main(["layouts", "--stem", "science", "--format", "markdown"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].startswith("| stem | year |") and len(table) == 4 and "real header" in table[2]
+
+
+def test_the_layouts_page_is_current():
+    from orchestration.cli import layouts_doc
+
+    assert (REPO / "docs" / "layouts.md").read_text(encoding="utf-8") == layouts_doc(), \
+        "run .venv/bin/cadash layouts --write docs/layouts.md"

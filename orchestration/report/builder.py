@@ -204,6 +204,7 @@ class ReportData:
     entity_changes: dict[str, list[dict]] = field(default_factory=dict)   # cds (state, LEA) -> its own changes
     school_change_counts: dict[str, int] = field(default_factory=dict)    # LEA cds -> changed school rows
     county_change_counts: dict[str, int] = field(default_factory=dict)
+    reconciliation: list[dict] = field(default_factory=list)              # per indicator: recomputed vs CDE's
 
 
 def load(publish_dir: Path, release: Release) -> ReportData:
@@ -271,11 +272,18 @@ def _load_release(con, release: Release, manifest: dict, version: Path, trend_re
     counties = {code: c.most_common(1)[0][0] for code, c in names.items()}
     for code in {c[:2] for c in leas} | {s["cds"][:2] for s in schools}:
         counties.setdefault(code, f"County {code}")
+    # recomputed levels against CDE's (fct_level_reconciliation): the determinations use CDE's; differences warn
+    reconciliation = _rows(
+        con, "select indicator, sum(row_count)::bigint as rows, sum(status_level_compared + change_level_compared "
+             "+ color_compared + box_compared)::bigint as compared, sum(status_level_agree + change_level_agree "
+             "+ color_agree + box_agree)::bigint as agree, sum(disagreeing_rows)::bigint as disagreeing "
+             "from rel.marts.fct_level_reconciliation where release_key = ? group by indicator order by indicator",
+        [key])
     return ReportData(
         release=release, manifest=manifest, version_dir=version.name, indicators=indicators, groups=groups,
         entities=entities, counties=counties, leas=leas, da_evidence=da_evidence, schools=schools,
         near_misses=near, results=results, trend_years=[Release.parse(k).report_year for k in trend_releases],
-        trend_releases=trend_releases, trends={})
+        trend_releases=trend_releases, trends={}, reconciliation=reconciliation)
 
 
 def _trend_groups(data: ReportData) -> dict[str, list[str]]:
@@ -656,7 +664,7 @@ def render(data: ReportData, out: Path, log=print) -> dict[str, int]:
         **common, root="", crumbs=[("California", None)], counts=counts, county_rows=county_rows,
         grids=model.grids(STATE_CDS), trends=model.trends(STATE_CDS), flips=flip_rows,
         change_summary=_change_table(data.change_summary), changes=data.entity_changes.get(STATE_CDS, []),
-        indicators=data.indicators)
+        indicators=data.indicators, reconciliation=data.reconciliation)
     (out / "index.html").write_text(state_page, encoding="utf-8")
     pages["state"] += 1
     log(f"report {release.key}: state page written ({len(county_rows)} counties, {len(data.leas):,} LEAs)")
