@@ -21,7 +21,8 @@ EXPECTED_ASSETS = {
     "intermediate/int_indicator_results__levels_computed", "marts/fct_level_reconciliation",
     "marts/fct_level_disagreements", "reference/status_cut_points", "reference/color_grids",
     # issue 6: the determinations, their reference input and rule seeds
-    "raw/title_i_status", "staging/stg_reference__title_i_status", "marts/fct_da_student_group_priorities",
+    "raw/title_i_status", "staging/stg_reference__title_i_status",
+    "raw/grad_dassonly", "staging/stg_dashboard__grad_dassonly",   # issue 17: a reference input from CDE "marts/fct_da_student_group_priorities",
     "marts/fct_da_eligibility", "marts/fct_essa_school_determinations", "marts/fct_eligibility_near_misses",
     "intermediate/int_da__ratings", "intermediate/int_essa__group_criteria",
     *(f"marts/cde_assistancestatus{y}" for y in (19, 22, 23, 24, 25)),
@@ -59,10 +60,13 @@ def test_every_suite_is_a_blocking_check_on_its_asset_and_publication_waits_for_
 
     from orchestration.publish.publisher import PUBLISHED_MARTS
     from orchestration.quality import gx_runner
+    from orchestration.releases import registry
 
     graph = defs.resolve_asset_graph()
     suites = gx_runner.suites("raw") + gx_runner.suites("marts")
-    assert len(gx_runner.suites("raw")) == 11      # ten research-file stems and the Title I reference input
+    # ten research-file stems, the DASS-only graduation files and the Title I reference input
+    assert {s["table"] for s in gx_runner.suites("raw")} == {
+        f"raw.{t}" for t in (*registry.STEM_INDICATOR, *registry.REFERENCE_STEMS, "title_i_status")}
     assert {s["table"] for s in gx_runner.suites("marts")} == {
         t for t, _scope in PUBLISHED_MARTS if not t.startswith("marts.cde_")}   # CDE layouts: views of the marts
     for suite in suites:
