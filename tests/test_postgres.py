@@ -129,7 +129,7 @@ def test_progress_names_every_source_table_and_its_rows(published, fixture_wareh
             assert f"  {copied.table}: {copied.rows:,} rows (" in printed
     finally:
         con.close()
-    assert "copied 11 tables" in printed and "committed" in printed
+    assert "copied 12 tables" in printed and "committed" in printed   # raw: 10 stems, 2 reference inputs
     assert "OK created sql incremental model marts.fct_indicator_results" in printed
     assert "the same row counts as the DuckDB warehouse" in printed
 

@@ -250,6 +250,8 @@ def test_unknown_file_and_misplaced_year_give_clear_errors():
         layout_for_file("graddownload2017f.txt", 2019)
     with pytest.raises(RegistryError, match="reference input, not a release file .* Move it to <raw dir>/reference/"):
         layout_for_file("graddownload2020dassonly.txt", 2022)
+    with pytest.raises(RegistryError, match="CDE's Excel copy of eladownload2023.txt; the warehouse reads the tab"):
+        layout_for_file("ELADownload2023.xlsx", 2023)
     assert layout_for_file("GRADDOWNLOAD2019.TXT", 2019).stem == "grad"  # CDE's capitalisation varies
 
 

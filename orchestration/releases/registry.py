@@ -195,6 +195,13 @@ def layout_for_file(file_name: str, year: int) -> Layout:
             f"{file_name}: this is the {'/'.join(map(str, other_years))} file name, but it sits under the "
             f"{year} folder. Move it to raw/{other_years[0]}/<stage>/ or check the file."
         )
+    if lowered.endswith((".xlsx", ".xls")):
+        as_text = lowered.rsplit(".", 1)[0] + ".txt"
+        if any(as_text == n.lower() for lay in layouts_for_year(year) for n in lay.file_names):
+            raise RegistryError(
+                f"{file_name}: CDE's Excel copy of {as_text}; the warehouse reads the tab-delimited text file. "
+                f"Download {as_text} from CDE's research files page and put it here instead."
+            )
     known = ", ".join(sorted({n for lay in layouts_for_year(year) for n in lay.file_names}))
     raise RegistryError(
         f"{file_name}: not a research file the registry knows for {year}. Known names for {year}: {known}. "
