@@ -286,17 +286,25 @@ def test_cci_measures_are_parts_of_the_prepared_and_approaching_counts(generated
         assert 0.7 < share < 0.92, share
 
 
-def test_cci_prior_counts_are_last_years_counts(generated):
-    now = _rows(generated / "2024/public/ccidownload2024.txt")
-    before = _keyed(_rows(generated / "2023/public/ccidownload2023.txt"))
-    checked = 0
+def _prior_is_last_years(generated, name: str, has_prior: str, pairs: dict[str, str]) -> list[dict]:
+    """Rows of the 2024 file whose prior counts (pairs: prior column -> current column) equal the 2023 file's
+    current counts of the same entity and group; returns the rows checked."""
+    now = _rows(generated / f"2024/public/{name}download2024.txt")
+    before = _keyed(_rows(generated / f"2023/public/{name}download2023.txt"))
+    checked = []
     for r in now:
         last = before.get((r["cds"], r["studentgroup"]))
-        if r["prior_prep"] and last is not None:
-            for col in ("prep", "aprep", "nprep", "prep_apexam", "prep_agplus", "aprep_cte", "prep_trans_classwk"):
-                assert r[f"prior_{col}"] == last[f"curr_{col}"], col
-            checked += 1
-    assert checked > 100
+        if r[has_prior] and last is not None:
+            for prior, curr in pairs.items():
+                assert r[prior] == last[curr], prior
+            checked.append(r)
+    return checked
+
+
+def test_cci_prior_counts_are_last_years_counts(generated):
+    cols = ("prep", "aprep", "nprep", "prep_apexam", "prep_agplus", "aprep_cte", "prep_trans_classwk")
+    checked = _prior_is_last_years(generated, "cci", "prior_prep", {f"prior_{c}": f"curr_{c}" for c in cols})
+    assert len(checked) > 100
 
 
 def test_cci_2022_has_measure_counts_and_no_status(generated):
@@ -375,17 +383,11 @@ def test_elpi_counts_add_up(generated):
 
 
 def test_elpi_prior_counts_are_last_years_counts(generated):
+    counts = ("progressed", "maintainPL4", "maintainOth", "declined", "progressed_Alternate", "maintainPL3_Alternate",
+              "notprognotmain_Alternate", "95")
+    checked = _prior_is_last_years(generated, "elpi", "priornumer", {f"prior{k}": f"curr{k}" for k in counts})
+    assert len(checked) > 50
     now = _rows(generated / "2024/public/elpidownload2024.txt")
-    before = _keyed(_rows(generated / "2023/public/elpidownload2023.txt"))
-    checked = 0
-    for r in now:
-        last = before.get((r["cds"], r["studentgroup"]))
-        if r["priornumer"] and last is not None:
-            for k in ("progressed", "maintainPL4", "maintainOth", "declined", "progressed_Alternate",
-                      "maintainPL3_Alternate", "notprognotmain_Alternate", "95"):
-                assert r[f"prior{k}"] == last[f"curr{k}"], k
-            checked += 1
-    assert checked > 50
     ltel = [r for r in now if r["studentgroup"] == "LTEL" and r["priornumer"]]
     assert ltel and all(r["priorprogressed"] for r in ltel)  # no 2023 LTEL row: drawn, still adding up
 

@@ -21,45 +21,26 @@ from orchestration.releases.registry import REFERENCE_STEMS, STEM_INDICATOR
 LAYOUT_WARNINGS = "layout_warnings"
 from orchestration.transform.table_metadata import table_metadata
 
-RAW_SPECS = [
-    dg.AssetSpec(
-        key=dg.AssetKey(["raw", stem]),
-        group_name="ingest",
-        description=(
-            f"raw.{stem}: the '{stem}' research files of every release, typed by the registry, with lineage "
-            "columns (report_year, stage, layout_variant, source_file, source_sha256, loaded_at)."
-        ),
-        kinds={"duckdb"},
+def _raw_spec(name: str, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=dg.AssetKey(["raw", name]), group_name="ingest", description=description, kinds={"duckdb"},
         skippable=True,   # not materialized when the quality gate rolls the ingest back
         owners=app_settings.ASSET_OWNERS,
     )
+
+
+RAW_SPECS = [
+    _raw_spec(stem, f"raw.{stem}: the '{stem}' research files of every release, typed by the registry, with lineage "
+                    "columns (report_year, stage, layout_variant, source_file, source_sha256, loaded_at).")
     for stem in STEM_INDICATOR
 ] + [
-    dg.AssetSpec(
-        key=dg.AssetKey(["raw", ref.name]),
-        group_name="ingest",
-        description=(
-            f"raw.{ref.name}: reference input {ref.relative_path} under the raw dir, loaded whole on every ingest "
-            f"run (raw/reference/README.md). {ref.source}."
-        ),
-        kinds={"duckdb"},
-        skippable=True,
-        owners=app_settings.ASSET_OWNERS,
-    )
+    _raw_spec(ref.name, f"raw.{ref.name}: reference input {ref.relative_path} under the raw dir, loaded whole on every "
+                        f"ingest run (raw/reference/README.md). {ref.source}.")
     for ref in REFERENCE_INPUTS
 ] + [
-    dg.AssetSpec(
-        key=dg.AssetKey(["raw", stem]),
-        group_name="ingest",
-        description=(
-            f"raw.{stem}: reference input: the CDE research files of this stem under <raw dir>/reference/ "
-            f"(raw/reference/README.md), loaded whole on every ingest run, read by name like a release file. "
-            f"{REFERENCE_STEMS[stem]}."
-        ),
-        kinds={"duckdb"},
-        skippable=True,
-        owners=app_settings.ASSET_OWNERS,
-    )
+    _raw_spec(stem, f"raw.{stem}: reference input: the CDE research files of this stem under <raw dir>/reference/ "
+                    "(raw/reference/README.md), loaded whole on every ingest run, read by name like a release file. "
+                    f"{REFERENCE_STEMS[stem]}.")
     for stem in REFERENCE_STEMS
 ]
 

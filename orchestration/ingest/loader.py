@@ -19,10 +19,11 @@ physical line (header = line 1) and the column.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -147,6 +148,19 @@ def prepare_file(path: Path, layout: Layout, tmpdir: Path, log: Callable[[str], 
         read_path = tmpdir / f"{path.name}.utf8"
         _transcode_cp1252(path, read_path)
     return PreparedFile(path, layout, sha, encoding, delimiter, match, read_path)
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit what the body did, or roll all of it back if the body raises (DuckDB commits nothing after an error
+    inside a transaction, so any error is a rollback)."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
 
 
 def _sql_literal(text: str) -> str:
@@ -294,8 +308,7 @@ def load_release(
         for prep in prepared:
             for line in prep.warnings:
                 warn(f"[{release.key}] {line}")
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             for stem in STEM_INDICATOR:
                 con.execute(
                     f"delete from {RAW_SCHEMA}.{stem} where report_year = ? and stage = ?",
@@ -315,8 +328,4 @@ def load_release(
                                       prep.delimiter, prep.warnings))
             if before_commit is not None:
                 before_commit(con, release)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
     return loads

@@ -23,7 +23,7 @@ import duckdb
 
 from orchestration.ingest.loader import (
     RAW_SCHEMA, RawFileError, _hash_and_encoding, _read_header, _sql_literal, _transcode_cp1252, ensure_table,
-    insert_file, prepare_file,
+    insert_file, prepare_file, transaction,
 )
 from orchestration.releases.registry import REFERENCE_LAYOUTS, REFERENCE_STEMS
 
@@ -140,8 +140,7 @@ def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, log: Ca
                     _first_violation(con, ref, read_path, path)
                 except duckdb.Error as exc:
                     raise RawFileError(path, f"could not be read: {str(exc).splitlines()[0]}") from None
-            con.execute("begin transaction")
-            try:
+            with transaction(con):
                 con.execute(f"delete from {RAW_SCHEMA}.{ref.name}")
                 rows = 0
                 if read_path is not None:
@@ -151,10 +150,6 @@ def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, log: Ca
                         [path.name, sha, loaded_at]).fetchall()[0][0]
                 if before_commit is not None:
                     before_commit(con, ref.name)
-                con.execute("commit")
-            except BaseException:
-                con.execute("rollback")
-                raise
         if read_path is None:
             log(f"reference: no {ref.relative_path} under {raw_dir}; raw.{ref.name} is empty ({ref.source})")
         else:
@@ -177,8 +172,7 @@ def _load_reference_stem(con: duckdb.DuckDBPyConnection, raw_dir: Path, stem: st
         warnings = tuple(w for prep in prepared for w in prep.warnings)
         for line in warnings:
             warn(f"[reference] {line}")
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(f"delete from {RAW_SCHEMA}.{stem}")
             rows = 0
             for prep in prepared:
@@ -190,10 +184,6 @@ def _load_reference_stem(con: duckdb.DuckDBPyConnection, raw_dir: Path, stem: st
                 rows += added
             if before_commit is not None:
                 before_commit(con, stem)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
     if not prepared:
         log(f"reference: no {' or '.join(n for lay in REFERENCE_LAYOUTS if lay.stem == stem for n in lay.file_names)}"
             f" under {folder}; raw.{stem} is empty ({REFERENCE_STEMS[stem]})")

@@ -282,13 +282,12 @@ def match_header(layout: Layout, found: list[str], file_label: str) -> HeaderMat
                 unknown.append((pos, name.strip() or f"(unnamed column {pos})"))
     missing_needed = [c for c in layout.needed_columns if c not in first_seen]
     if missing_needed:
-        spare = [name.strip().lower() for _pos, name in unknown]
+        spare = {name.strip().lower(): name.strip() for _pos, name in unknown}   # the names no column took
         hints = []
         for col in missing_needed:
-            header_name = layout.columns[wanted[col]]
-            close = difflib.get_close_matches(col, spare, n=1, cutoff=0.6)
-            hints.append(f"'{header_name}'" + (f" (closest header name found: '{found[[n.strip().lower() for n in found].index(close[0])].strip()}')"
-                                               if close else ""))
+            close = difflib.get_close_matches(col, list(spare), n=1, cutoff=0.6)
+            hint = f" (closest header name found: '{spare[close[0]]}')" if close else ""
+            hints.append(f"'{layout.columns[wanted[col]]}'{hint}")
         problems.append(f"missing needed column(s): {', '.join(hints)}")
         if len(found) == 1:
             problems.append(f"the header has one field only: the file is not {_delimiter_names(layout)}-delimited")
