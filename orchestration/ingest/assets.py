@@ -15,11 +15,12 @@ from orchestration.partitions import RELEASES
 from orchestration.quality.gx_checks import QualityGateError, RawGate, raw_check_specs
 from orchestration.releases.discovery import Release, raw_dir_warnings
 from orchestration.releases.registry import REFERENCE_STEMS, STEM_INDICATOR
+from orchestration.transform.table_metadata import table_metadata
 
 # Metadata key of the header differences of the files loaded (unknown columns kept, optional ones absent): the UI
 # shows it on raw/<stem>; `cadash build` prints it in its summary.
 LAYOUT_WARNINGS = "layout_warnings"
-from orchestration.transform.table_metadata import table_metadata
+
 
 def _raw_spec(name: str, description: str) -> dg.AssetSpec:
     return dg.AssetSpec(

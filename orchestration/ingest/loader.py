@@ -32,7 +32,7 @@ import duckdb
 
 from orchestration.releases.discovery import RawFile, Release, release_files
 from orchestration.releases.registry import (
-    COLUMN_TYPES, EXTRA_COLUMNS, REFERENCE_STEMS, STEM_INDICATOR, HeaderMatch, Layout, RegistryError,
+    COLUMN_TYPES, EXTRA_COLUMNS, STEM_INDICATOR, HeaderMatch, Layout, RegistryError,
     choose_delimiter, match_header, raw_table_columns,
 )
 
@@ -163,6 +163,12 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("commit")
 
 
+def lineage(prep: PreparedFile, report_year: int, stage: str, loaded_at: datetime) -> dict[str, object]:
+    """The lineage columns of a file's rows (registry.LINEAGE_COLUMNS), in their order."""
+    return {"report_year": report_year, "stage": stage, "layout_variant": prep.layout.variant,
+            "source_file": prep.path.name, "source_sha256": prep.sha256, "loaded_at": loaded_at}
+
+
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -182,9 +188,10 @@ def ensure_table(con: duckdb.DuckDBPyConnection, stem: str) -> None:
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every raw.<stem> table the registry defines (empty), so dbt sources always exist."""
+    """Create every release stem's raw.<stem> table (empty), so dbt sources always exist (the reference stems'
+    tables: reference.ensure_reference_tables, which every ingest run calls first)."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
-    for stem in (*STEM_INDICATOR, *REFERENCE_STEMS):
+    for stem in STEM_INDICATOR:
         ensure_table(con, stem)
 
 
@@ -245,12 +252,12 @@ def _expected_reporting_year(year: int) -> str:
 _WRONG_YEAR = "cadash: reportingyear does not match the folder"
 
 
-def insert_file(con: duckdb.DuckDBPyConnection, prep: PreparedFile, table: str, lineage: dict[str, object],
+def insert_file(con: duckdb.DuckDBPyConnection, prep: PreparedFile, table: str, lineage_values: dict[str, object],
                 expected_year: int | None) -> int:
     """Append the file to `table` with the lineage values in one scan. With `expected_year`, the scan also checks
     that reportingyear matches the folder (DuckDB's error() stops the insert at the first row that does not)."""
     present = [c for c in prep.match.positions if c is not None]
-    target = ", ".join(f'"{c}"' for c in (*present, EXTRA_COLUMNS, *lineage))
+    target = ", ".join(f'"{c}"' for c in (*present, EXTRA_COLUMNS, *lineage_values))
     selected = []
     for col in present:
         if col == "reportingyear" and expected_year is not None:
@@ -259,12 +266,12 @@ def insert_file(con: duckdb.DuckDBPyConnection, prep: PreparedFile, table: str, 
                             f"else error('{_WRONG_YEAR}') end")
         else:
             selected.append(f'"{col}"')
-    placeholders = ", ".join("?" for _ in lineage)
+    placeholders = ", ".join("?" for _ in lineage_values)
     try:
         result = con.execute(
             f"insert into {table} ({target}) select {', '.join(selected)}, {_extras_json(prep)}, {placeholders} "
             f"from {_reader(prep)}",
-            list(lineage.values()),
+            list(lineage_values.values()),
         ).fetchall()
     except duckdb.Error as exc:
         if _WRONG_YEAR in str(exc) and expected_year is not None:
@@ -315,10 +322,8 @@ def load_release(
                     [release.report_year, release.stage],
                 )
             for number, prep in enumerate(prepared, start=1):
-                lineage = {"report_year": release.report_year, "stage": release.stage,
-                           "layout_variant": prep.layout.variant, "source_file": prep.path.name,
-                           "source_sha256": prep.sha256, "loaded_at": loaded_at}
-                rows = insert_file(con, prep, f"{RAW_SCHEMA}.{prep.layout.stem}", lineage, release.report_year)
+                rows = insert_file(con, prep, f"{RAW_SCHEMA}.{prep.layout.stem}",
+                                   lineage(prep, release.report_year, release.stage, loaded_at), release.report_year)
                 log(f"[{release.key}] {number}/{len(prepared)} {prep.path.name}: {rows:,} rows -> "
                     f"{RAW_SCHEMA}.{prep.layout.stem}")
                 if rows == 0:  # CDE never publishes an empty research file; loading it would empty the stem

@@ -23,8 +23,9 @@ import duckdb
 
 from orchestration.ingest.loader import (
     RAW_SCHEMA, RawFileError, _hash_and_encoding, _read_header, _sql_literal, _transcode_cp1252, ensure_table,
-    insert_file, prepare_file, transaction,
+    insert_file, lineage, prepare_file, transaction,
 )
+from orchestration.releases.discovery import REFERENCE_DIR
 from orchestration.releases.registry import REFERENCE_LAYOUTS, REFERENCE_STEMS
 
 
@@ -163,7 +164,7 @@ def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, log: Ca
 def _load_reference_stem(con: duckdb.DuckDBPyConnection, raw_dir: Path, stem: str, loaded_at: datetime,
                          log: Callable[[str], None], before_commit, warn: Callable[[str], None]) -> ReferenceLoad:
     """Replace raw.<stem> by the files of the stem's layouts found under <raw dir>/reference/ (one per year)."""
-    folder = raw_dir / "reference"
+    folder = raw_dir / REFERENCE_DIR
     present = {p.name.lower(): p for p in folder.iterdir() if p.is_file()} if folder.is_dir() else {}
     found = [(lay, present[n.lower()]) for lay in REFERENCE_LAYOUTS if lay.stem == stem
              for n in lay.file_names if n.lower() in present]
@@ -176,10 +177,8 @@ def _load_reference_stem(con: duckdb.DuckDBPyConnection, raw_dir: Path, stem: st
             con.execute(f"delete from {RAW_SCHEMA}.{stem}")
             rows = 0
             for prep in prepared:
-                lineage = {"report_year": prep.layout.report_year, "stage": "public",
-                           "layout_variant": prep.layout.variant, "source_file": prep.path.name,
-                           "source_sha256": prep.sha256, "loaded_at": loaded_at}
-                added = insert_file(con, prep, f"{RAW_SCHEMA}.{stem}", lineage, prep.layout.report_year)
+                year = prep.layout.report_year
+                added = insert_file(con, prep, f"{RAW_SCHEMA}.{stem}", lineage(prep, year, "public", loaded_at), year)
                 log(f"reference: {prep.path.name}: {added:,} rows -> raw.{stem}")
                 rows += added
             if before_commit is not None:

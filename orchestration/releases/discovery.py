@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.releases.registry import (
-    REFERENCE_LAYOUTS, REPORT_YEARS, STAGES, Layout, RegistryError, layout_for_file,
+    REPORT_YEARS, STAGES, Layout, RegistryError, layout_for_file, reference_layout,
 )
 
 _RELEASE_KEY = re.compile(r"^(\d{4})-(preview|public)$")
@@ -97,10 +97,6 @@ def release_files(raw_dir: Path, release: Release) -> list[RawFile]:
 REFERENCE_DIR = "reference"
 
 
-def _reference_names() -> set[str]:
-    return {n.lower() for lay in REFERENCE_LAYOUTS for n in lay.file_names}
-
-
 def raw_dir_warnings(raw_dir: Path) -> list[str]:
     """Top-level entries of the raw dir that are neither a year folder, reference/ nor a README: not loaded."""
     if not raw_dir.is_dir():
@@ -128,7 +124,7 @@ def discover_releases(raw_dir: Path) -> list[Release]:
     for year_dir in sorted(p for p in raw_dir.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name)):
         year = int(year_dir.name)
         if year not in REPORT_YEARS:
-            reference = sorted(p.name for p in year_dir.rglob("*") if p.name.lower() in _reference_names())
+            reference = sorted(p.name for p in year_dir.rglob("*") if reference_layout(p.name) is not None)
             hint = (f"; {', '.join(reference)} is a reference input (no Dashboard in {year}): move it to "
                     f"{raw_dir / REFERENCE_DIR}/" if reference else "")
             problems.append(

@@ -177,13 +177,19 @@ def _names(layouts) -> set[str]:
     return {n.lower() for lay in layouts for n in lay.file_names}
 
 
+def reference_layout(file_name: str) -> Layout | None:
+    """The reference layout (a research file of a year without a Dashboard) of a file name, if it is one."""
+    lowered = file_name.lower()
+    return next((lay for lay in REFERENCE_LAYOUTS if lowered in (n.lower() for n in lay.file_names)), None)
+
+
 def layout_for_file(file_name: str, year: int) -> Layout:
     """The layout of a file found under raw/<year>/<stage>/, or a RegistryError that says what is wrong."""
     lowered = file_name.lower()
     for lay in LAYOUTS:
         if lay.report_year == year and lowered in (n.lower() for n in lay.file_names):
             return lay
-    reference = next((lay for lay in REFERENCE_LAYOUTS if lowered in (n.lower() for n in lay.file_names)), None)
+    reference = reference_layout(file_name)
     if reference is not None:
         raise RegistryError(
             f"{file_name}: this is a reference input, not a release file ({REFERENCE_STEMS[reference.stem]}). "

@@ -843,11 +843,9 @@ class ReleaseBuilder:
             counts[name] = rng.binomial(counts[of], share)
         counts["ag_cte"] = np.minimum(counts["ag_cte"], counts["cte"])
         counts["tcbwe_and_twbe"] = np.minimum(counts["tcbwe_and_twbe"], counts["twbe"])
-        for name in ("ap", "ib", "ag", "cte", "ag_cte", "one_college_course", "two_college_course",
-                     "one_milsci_course", "two_milsci_course", "non_reg_pre", "reg_pre", "statefedjobs", "ssb",
-                     "tcbwe", "twbe", "tcbwe_and_twbe"):
-            frame[name] = _masked(counts[name], known)
-            frame[f"{name}_pct"] = _masked(_tenths_of(counts[name], denom), known)
+        for name, values in counts.items():   # write_layout puts them in the layout's order
+            frame[name] = _masked(values, known)
+            frame[f"{name}_pct"] = _masked(_tenths_of(values, denom), known)
         frame["reportingyear"] = str(year)
         return frame
 
