@@ -1,4 +1,4 @@
-"""The bad-input catalogue (issue 7; the list is in the README): each kind of bad input ends in a clear error (file,
+"""The bad-input catalogue (issue 7; the list is in docs/quality.md): each kind of bad input ends in a clear error (file,
 line, column, what was expected) or a documented accepted behaviour, and the previous publication is byte for byte
 the same afterwards (and, for errors, the warehouse too).
 

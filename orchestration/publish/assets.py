@@ -33,7 +33,7 @@ PUBLISH_GROUP = {
     kinds={"parquet", "duckdb"},
     **PUBLISH_GROUP,
     description="published/<release>/: Parquet per mart, snapshot.duckdb (tables) and manifest.json, switched into "
-                "place atomically; published/latest points to the newest public release (README: BI access).",
+                "place atomically; published/latest points to the newest public release (docs/bi.md).",
 )
 def published_release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     config = app_settings.load()
@@ -49,7 +49,7 @@ def published_release(context: dg.AssetExecutionContext) -> dg.MaterializeResult
     })
 
 
-# ---- the server warehouse option (README: Server warehouse option (PostgreSQL)) -------------------------------
+# ---- the server warehouse option (docs/postgres.md) -------------------------------
 PUBLISHED_POSTGRES = dg.AssetKey(["publish", "postgres"])
 
 
@@ -62,7 +62,7 @@ PUBLISHED_POSTGRES = dg.AssetKey(["publish", "postgres"])
                 "_DBNAME): the warehouse's sources copied in one transaction, dbt build --target postgres (models "
                 "and tests), every published mart checked against DuckDB's row count. After publish/release, so "
                 "only a build whose blocking checks passed reaches the server; each run replaces the server's copy "
-                "of every release (README: Server warehouse option).",
+                "of every release (docs/postgres.md).",
 )
 def published_postgres(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from orchestration.publish.postgres import PostgresError, PostgresTarget, publish_to_postgres

@@ -1,5 +1,5 @@
 """The server warehouse option: the same dbt models on PostgreSQL, for organisations that serve many BI readers from
-a database server (`cadash postgres`, README: "Server warehouse option (PostgreSQL)").
+a database server (`cadash postgres`, docs/postgres.md).
 
 Given a DuckDB warehouse built by `cadash build` and a PostgreSQL database:
 
