@@ -73,12 +73,25 @@ class Rules:
         self.grid_rows = _read("color_grids.csv", rules_dir)
         self.nsize_rows = _read("nsize_rules.csv", rules_dir)
         self.table_rows = _read("cut_table_selection.csv", rules_dir)
+        self.uncoloured_rows = _read("uncoloured_student_groups.csv", rules_dir)
+        self.safety_net_change_rows = _read("safety_net_change_levels.csv", rules_dir)
+        # status_level_overrides.csv is applied by dbt only: it keys on flags (certifyflag, flag95pct) that the
+        # generated files never set, so no generated row is overridden.
 
     # ------------------------------------------------------------------ what is reported
     def reporting(self, indicator: str, year: int) -> str | None:
         """'colour', 'status_only', 'no_levels', 'counts_only', or None when the indicator has no file that year."""
         hits = [r["reporting"] for r in self.reporting_rows if r["indicator"] == indicator and _in_years(r, year)]
         return hits[0] if hits else None
+
+    def uncoloured_groups(self, indicator: str, year: int) -> set[str]:
+        """Groups that get status and change levels but never a colour (seed uncoloured_student_groups)."""
+        return {r["student_group"] for r in self.uncoloured_rows if r["indicator"] == indicator and _in_years(r, year)}
+
+    def safety_net_publishes_unfolded_change(self, indicator: str, year: int) -> bool:
+        """True where a safety-net row publishes the five-band change level (seed safety_net_change_levels)."""
+        return any(r["published_change_level"] == "unfolded" for r in self.safety_net_change_rows
+                   if r["indicator"] == indicator and _in_years(r, year))
 
     # ------------------------------------------------------------------ which table
     def cut_table(self, indicator: str, year: int, *, hscutpoints: str | None = None, type_code: str | None = None,
@@ -189,8 +202,10 @@ def assign_levels(rules: Rules, indicator: str, year: int, *, cut_table: np.ndar
     status and change are integer tenths; *_known say where they are published. The order of the rules:
     a status level needs n >= status_level_min_n; a change level needs a published prior (n >= change_prior_min_n);
     the safety net (population under its limit, for the groups and years it applied to) folds changes 1 and 5 into
-    2 and 4; a colour needs the colour n-size now and in the prior year (15 for FOS/HOM at LEA and state level;
-    counted on the annual testers where the rule says so, ELPI 2017f)."""
+    2 and 4 for the colour and box (the published change level stays unfolded where safety_net_change_levels says
+    so); uncoloured_student_groups get no colour; a colour needs the colour n-size now and in the prior year (15 for
+    FOS/HOM at LEA and state level, and LTEL from 2024; counted on the annual testers where the rule says so, ELPI
+    2017f)."""
     n = len(curr_denom)
     status_level_min = _min_n_per_row(rules, "status_level_min_n", indicator, year, entity_type, student_group)
     has_status_level = status_known & (curr_denom >= status_level_min)
@@ -202,6 +217,7 @@ def assign_levels(rules: Rules, indicator: str, year: int, *, cut_table: np.ndar
         status_level[rows] = rules.status_levels(indicator, year, table, status[rows])
     status_level = np.where(has_status_level, status_level, 0)
     safety_net = np.zeros(n, dtype=bool)
+    unfolded_change = change_level
     if rules.reporting(indicator, year) == "colour":
         change_min = _min_n_per_row(rules, "change_prior_min_n", indicator, year, entity_type, student_group)
         has_change = change_known & (prior_denom >= change_min) & (status_level > 0)
@@ -212,6 +228,7 @@ def assign_levels(rules: Rules, indicator: str, year: int, *, cut_table: np.ndar
         net_limit = _min_n_per_row(rules, "safety_net_below_n", indicator, year, entity_type, student_group,
                                    missing=0)
         safety_net = curr_denom < net_limit
+        unfolded_change = change_level
         change_level = np.where(safety_net & (change_level > 0), np.clip(change_level, 2, 4), change_level)
         color_min = _min_n_per_row(rules, "color_min_n", indicator, year, entity_type, student_group)
         prior_min = _min_n_per_row(rules, "prior_color_min_n", indicator, year, entity_type, student_group)
@@ -220,14 +237,18 @@ def assign_levels(rules: Rules, indicator: str, year: int, *, cut_table: np.ndar
             curr_count = curr_denom if curr_testers is None else curr_testers
             prior_count = prior_denom if prior_testers is None else prior_testers
         eligible = (curr_count >= color_min) & (prior_count >= prior_min) & (status_level > 0) & (change_level > 0)
+        eligible &= ~np.isin(student_group, list(rules.uncoloured_groups(indicator, year)))
         for table in np.unique(cut_table):
             rows = cut_table == table
             color[rows] = rules.colors(indicator, year, table, status_level[rows], change_level[rows])
         color = np.where(eligible, color, 0)
+    cell = box(status_level, change_level, color)          # colour and box: the folded change level
+    if rules.safety_net_publishes_unfolded_change(indicator, year):
+        change_level = np.where(safety_net, unfolded_change, change_level)
     return {
         "status_level": status_level,
         "change_level": change_level,
         "color": color,
-        "box": box(status_level, change_level, color),
+        "box": cell,
         "safety_net": safety_net,
     }

@@ -80,24 +80,27 @@ class FixtureReleases:
         self.rows: dict[tuple[int, str, str], list[dict]] = defaultdict(list)
         self.local: dict[tuple[int, str], list[tuple]] = defaultdict(list)
         self.title_i: list[tuple[int, str, str, str]] = []
+        self.cohorts: list[tuple[int, str, int, int]] = []
 
     def result(self, year: int, cds: str, indicator: str, group: str, rating: int | None = None, *, n: int = 200,
                rtype: str | None = None, charter: bool = False, coe: bool = False, stage: str = "public",
                grad: tuple[int, int, int, int] | None = None, name: str | None = None) -> None:
         """One row of an indicator file. rating: the wanted colour (or status level in a Status-only year);
-        grad: (graduates, cohort, prior graduates, prior cohort) for a graduation row given by its counts."""
+        grad: (graduates, cohort, prior graduates, prior cohort) for a graduation row given by its counts (prior
+        None: no prior cohort, as in the 2022 files)."""
         rtype = rtype or ("D" if cds.endswith("0000000") else "S")
         table = _table(indicator, year, rtype, coe)
         if grad is not None:
             num, den, pnum, pden = grad
             status = round(1000 * num / den)
-            prior = round(1000 * pnum / pden)
-            change = status - prior
+            prior = None if pden is None else round(1000 * pnum / pden)    # no prior cohort (the 2022 files)
+            change = None if prior is None else status - prior
             n, prior_n = den, pden
         else:
             status, change = _inputs_for(indicator, year, table, rating)
             prior, prior_n, num, pnum = status - change, n, None, None
-        out = _levels(indicator, year, table, rtype, group, n, prior_n, np.array([status]), np.array([change]))
+        out = _levels(indicator, year, table, rtype, group, n, prior_n or 0, np.array([status]),
+                      np.array([change or 0]))
         self.rows[(year, stage, indicator)].append({
             "cds": cds, "rtype": rtype, "schoolname": (name or f"School {cds[-7:]}") if rtype == "S" else None,
             "districtname": name if rtype == "D" and name else f"District {cds[2:7]}", "countyname": "Alameda",
@@ -107,6 +110,7 @@ class FixtureReleases:
             "currstatus": status, "priorstatus": prior, "change": change, "hscutpoints": "N",
             "statuslevel": int(out["status_level"][0]), "changelevel": int(out["change_level"][0]),
             "color": int(out["color"][0]), "box": int(out["box"][0]),
+            "safetynet": "Y" if out["safety_net"][0] else "N", "smalldenom": "Y" if out["safety_net"][0] else "N",
             "reportingyear": "2017f" if year == 2017 else str(year),
         })
 
@@ -115,6 +119,10 @@ class FixtureReleases:
                  10: "FosterYouth"}
         self.local[(year, "public")].append((cds, f"District {cds[2:7]}", "Alameda",
                                              f"{names[priority_area]}-Priority Area {priority_area}", performance))
+
+    def cohort(self, cohort_year: int, cds: str, students: int, graduates: int) -> None:
+        """A row of the optional reference input graduation_cohorts.txt (a cohort no Dashboard file carries)."""
+        self.cohorts.append((cohort_year, cds, students, graduates))
 
     def title(self, year: int, cds: str, funded: bool) -> None:
         self.title_i.append((year, cds, f"School {cds[-7:]}", "Y" if funded else "N"))
@@ -137,6 +145,11 @@ class FixtureReleases:
             ref.parent.mkdir(parents=True, exist_ok=True)
             ref.write_text("report_year\tcds\tschool_name\ttitle_i\n"
                            + "".join(f"{y}\t{c}\t{n}\t{t}\n" for y, c, n, t in self.title_i), encoding="utf-8")
+        if self.cohorts:
+            (raw / "reference").mkdir(parents=True, exist_ok=True)
+            (raw / "reference" / "graduation_cohorts.txt").write_text(
+                "cohort_year\tcds\tcohort_students\tgraduates\tsource\n"
+                + "".join(f"{y}\t{c}\t{n}\t{g}\tfixture\n" for y, c, n, g in self.cohorts), encoding="utf-8")
         return raw
 
 

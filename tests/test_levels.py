@@ -75,7 +75,9 @@ CASES = [
     ("chronic", 2018, "S", "ALL", 200, 200, 2.5, 3.0, {}, (5, 1, 3, 10)),     # 2018: 3.0 or more is Inc. Sig.
     ("chronic", 2018, "S", "ALL", 200, 200, 5.0, 0.4, {}, (4, 3, 4, 80)),
     # 2022: Status only, and no status level below 30 students
-    ("chronic", 2022, "S", "ALL", 29, None, 10.0, None, {}, (0, None, None, None)),
+    # 2022: Status only; CDE's files give a status level from n = 11 (real 2022 samples), accountability from 30
+    ("chronic", 2022, "S", "ALL", 10, None, None, None, {}, (0, None, None, None)),   # under 11: no status
+    ("chronic", 2022, "S", "ALL", 11, None, 10.0, None, {}, (3, None, None, None)),
     ("chronic", 2022, "S", "ALL", 30, None, 10.0, None, {}, (3, None, None, None)),
     # suspension: six tables by type (lower is better)
     ("susp", 2019, "S", "ALL", 300, 300, 0.5, 0.0, {"type": "ES"}, (5, 3, 5, 30)),
@@ -103,6 +105,78 @@ CASES = [
     ("elpi", 2017, "S", "EL", 100, 29, 60.0, 1.5, {}, (2, 4, 0, 0)),     # prior-year testers 29: no colour
     ("elpi", 2017, "S", "EL", 100, 100, 60.0, 1.5, {"testers": (29, 100)}, (2, 4, 0, 0)),  # 100 students, 29 testers
     ("elpi", 2017, "S", "EL", 100, 100, 60.0, 1.5, {"testers": (30, 30)}, (2, 4, 3, 190)),
+    # ---- rules_audit.md part A and C, each on both sides of its boundary
+    # A8 graduation 2019+: Medium 80.0-90.4, High from 90.5
+    ("grad", 2019, "S", "ALL", 200, 200, 90.4, 0.0, {}, (3, 3, 3, 130)),
+    ("grad", 2019, "S", "ALL", 200, 200, 90.5, 0.0, {}, (4, 3, 4, 80)),
+    ("grad", 2024, "S", "ALL", 200, 200, 90.4, 0.0, {}, (3, 3, 3, 130)),
+    ("grad", 2024, "S", "ALL", 200, 200, 90.5, 0.0, {}, (4, 3, 4, 80)),
+    # A9 DASS schools and COE districts: the DASS table in 2019, the traditional one from 2022
+    ("grad", 2019, "S", "ALL", 200, 200, 94.7, 0.0, {"dass": True}, (5, 3, 5, 30)),
+    ("grad", 2024, "S", "ALL", 200, 200, 94.7, 0.0, {"dass": True}, (4, 3, 4, 80)),
+    ("grad", 2019, "S", "ALL", 200, 200, 70.0, -7.1, {"dass": True}, (3, 2, 2, 120)),
+    ("grad", 2024, "S", "ALL", 200, 200, 70.0, -7.1, {"dass": True}, (2, 1, 1, 160)),
+    ("grad", 2019, "D", "ALL", 200, 200, 70.0, 0.0, {"coe": True}, (3, 3, 3, 130)),
+    ("grad", 2024, "D", "ALL", 200, 200, 70.0, 0.0, {"coe": True}, (2, 3, 2, 180)),
+    ("grad", 2022, "S", "ALL", 200, None, 71.7, None, {"dass": True}, (2, None, None, None)),
+    # A10 suspension, high-school districts: status 1.5 / 3.5 / 6.0 / 9.0, change +-0.5 and +-3.0
+    ("susp", 2019, "D", "ALL", 300, 300, 1.5, 0.0, {"type": "HD"}, (5, 3, 5, 30)),
+    ("susp", 2019, "D", "ALL", 300, 300, 1.6, 0.0, {"type": "HD"}, (4, 3, 4, 80)),
+    ("susp", 2019, "D", "ALL", 300, 300, 3.5, 0.0, {"type": "HD"}, (4, 3, 4, 80)),
+    ("susp", 2019, "D", "ALL", 300, 300, 3.6, 0.0, {"type": "HD"}, (3, 3, 3, 130)),
+    ("susp", 2024, "D", "ALL", 300, 300, 5.0, 0.4, {"type": "HD"}, (3, 3, 3, 130)),
+    ("susp", 2024, "D", "ALL", 300, 300, 5.0, 0.5, {"type": "HD"}, (3, 2, 2, 120)),
+    ("susp", 2024, "D", "ALL", 300, 300, 5.0, 3.0, {"type": "HD"}, (3, 2, 2, 120)),
+    ("susp", 2024, "D", "ALL", 300, 300, 5.0, 3.1, {"type": "HD"}, (3, 1, 2, 110)),
+    ("susp", 2024, "D", "ALL", 300, 300, 5.0, -0.5, {"type": "HD"}, (3, 4, 4, 140)),
+    ("susp", 2024, "D", "ALL", 300, 300, 5.0, -2.9, {"type": "HD"}, (3, 4, 4, 140)),
+    ("susp", 2024, "D", "ALL", 300, 300, 5.0, -3.0, {"type": "HD"}, (3, 5, 4, 150)),
+    # C4: HD Low / Increased Significantly is Orange, as UD (ES: N/A, case above)
+    ("susp", 2024, "D", "ALL", 300, 300, 3.4, 3.1, {"type": "HD"}, (4, 1, 2, 60)),
+    # A11 CCI safety net: folded from 2024 (n 41 < 150; 150 not); 2019 folds the colour and box only
+    ("cci", 2024, "D", "FI", 41, 41, 65.9, -13.3, {}, (4, 2, 3, 70)),
+    ("cci", 2024, "D", "FI", 150, 150, 65.9, -13.3, {}, (4, 1, 2, 60)),
+    ("cci", 2019, "S", "ALL", 100, 100, 65.9, -13.3, {}, (4, 1, 3, 70)),
+    ("cci", 2018, "S", "ALL", 100, 100, 65.9, -13.3, {}, (4, 1, 2, 60)),    # 2018: no CCI safety net
+    # A12 ELO, RFP, EO, SBA, CAA: levels but no colour; EL beside them is coloured
+    ("ela", 2019, "S", "ELO", 200, 200, 20.0, 0.0, {}, (4, 3, 0, 0)),
+    ("ela", 2019, "S", "EO", 200, 200, 20.0, 0.0, {}, (4, 3, 0, 0)),
+    ("math", 2019, "S", "CAA", 200, 200, 20.0, 0.0, {}, (4, 3, 0, 0)),
+    ("ela", 2019, "S", "EL", 200, 200, 20.0, 0.0, {}, (4, 3, 4, 80)),
+    # A13 science 2025: status 35 / 45 / 55 / 65, change -5.0 Declined, -5.1 Declined Significantly, 5.0 Inc. Sig.
+    ("science", 2025, "S", "ALL", 200, 200, 43.4, 1.9, {}, (2, 3, 2, 180)),
+    ("science", 2025, "S", "ALL", 200, 200, 34.9, 0.0, {}, (1, 3, 1, 230)),
+    ("science", 2025, "S", "ALL", 200, 200, 35.0, 0.0, {}, (2, 3, 2, 180)),
+    ("science", 2025, "S", "ALL", 200, 200, 45.0, 0.0, {}, (3, 3, 3, 130)),
+    ("science", 2025, "S", "ALL", 200, 200, 50.0, 5.0, {}, (3, 5, 4, 150)),
+    ("science", 2025, "S", "ALL", 200, 200, 50.0, 4.9, {}, (3, 4, 4, 140)),
+    ("science", 2025, "S", "ALL", 200, 200, 50.0, -5.0, {}, (3, 2, 3, 120)),
+    ("science", 2025, "S", "ALL", 200, 200, 50.0, -5.1, {}, (3, 1, 3, 110)),
+    ("science", 2025, "S", "CAA", 200, 200, 50.0, 0.0, {}, (3, 3, 0, 0)),
+    # A15 graduation small denominators 2023+: the unfolded change level published, colour and box folded
+    ("grad", 2024, "S", "ALL", 100, 100, 85.0, 13.7, {}, (3, 5, 4, 140)),
+    ("grad", 2024, "S", "ALL", 150, 150, 85.0, 13.7, {}, (3, 5, 4, 150)),
+    ("grad", 2019, "S", "ALL", 100, 100, 85.0, 13.7, {}, (3, 4, 4, 140)),
+    # A17 suspension non-certifiers are assigned a High status
+    ("susp", 2022, "S", "ALL", 300, None, 0.5, None, {"type": "ES", "certify": "Y"}, (2, None, None, None)),
+    ("susp", 2022, "S", "ALL", 300, None, 0.5, None, {"type": "ES"}, (5, None, None, None)),
+    ("susp", 2024, "S", "ALL", 300, 300, 0.5, 0.0, {"type": "ES", "certify": "Y"}, (2, 3, 2, 180)),
+    # ELPI 2019 and 2022: flag95pct = Y caps the status level at Low, wherever a status is published
+    ("elpi", 2019, "S", "EL", 100, None, 96.3, None, {"flag95": "Y"}, (2, None, None, None)),
+    ("elpi", 2019, "S", "EL", 100, None, 96.3, None, {}, (5, None, None, None)),
+    ("elpi", 2019, "S", "EL", 100, None, 17.6, None, {"flag95": "Y"}, (1, None, None, None)),
+    ("elpi", 2022, "S", "EL", 6, None, 33.3, None, {"flag95": "Y"}, (1, None, None, None)),
+    ("elpi", 2022, "S", "EL", 6, None, None, None, {}, (0, None, None, None)),   # unflagged under 11: no status
+    # C2 ELPI change: -10.0 is Declined, -10.1 Declined Significantly; C3 CCI: -9.0 Declined, -9.1 Dec. Sig.
+    ("elpi", 2024, "S", "EL", 100, 100, 50.0, -10.0, {}, (3, 2, 2, 120)),
+    ("elpi", 2024, "S", "EL", 100, 100, 50.0, -10.1, {}, (3, 1, 2, 110)),
+    ("cci", 2024, "S", "ALL", 200, 200, 50.0, -9.0, {}, (3, 2, 2, 120)),
+    ("cci", 2024, "S", "ALL", 200, 200, 50.0, -9.1, {}, (3, 1, 2, 110)),
+    # Long-Term English Learners 2024: colour from n = 15 at LEA level, 30 at schools
+    ("elpi", 2024, "D", "LTEL", 29, 21, 62.1, 5.3, {}, (4, 4, 4, 90)),
+    ("elpi", 2024, "D", "LTEL", 14, 21, 62.1, 5.3, {}, (4, 4, 0, 0)),
+    ("elpi", 2024, "S", "LTEL", 29, 44, 62.1, 5.3, {}, (4, 4, 0, 0)),
+    ("elpi", 2024, "D", "EL", 29, 44, 62.1, 5.3, {}, (4, 4, 0, 0)),
 ]
 
 
@@ -124,6 +198,7 @@ def _case_rows():
             "change": None if change is None else round(change * 10),
             "priorstatus": None if change is None else round((status - change) * 10),
             "hscutpoints": "Y" if extra.get("hs") else "N",
+            "certifyflag": extra.get("certify"), "flag95pct": extra.get("flag95"),
             "statuslevel": 0, "changelevel": 0, "color": 0, "box": 0,
             "reportingyear": "2017f" if year == 2017 else str(year),
         }
@@ -186,6 +261,18 @@ def test_reasons_for_no_colour(cases_warehouse):
     assert reason(case("grad", 2018, "S", "ALL", 30, 29, 90.0, 0.0), "ALL") == "prior-year n = 29 is below 30"
     assert reason(case("grad", 2018, "S", "ALL", 10, 30, None, None), "ALL") == "no status published (n = 10)"
     assert chronic22 == {"status only in 2022"}
+
+
+def test_uncoloured_groups_say_why(cases_warehouse):
+    con = duckdb.connect(str(cases_warehouse), read_only=True)
+    got = dict(con.execute(
+        "select student_group, color_ineligible_reason from marts.fct_indicator_results "
+        "where indicator = 'ela' and report_year = 2019 and student_group in ('ELO', 'EO', 'EL') "
+        "and cds like '0161%' and curr_denominator = 200").fetchall())
+    con.close()
+    assert got == {"ELO": "ELO gets status and change levels but no colour (seed uncoloured_student_groups)",
+                   "EO": "EO gets status and change levels but no colour (seed uncoloured_student_groups)",
+                   "EL": None}
 
 
 # ------------------------------------------------------------------ the real CDE files
@@ -382,4 +469,4 @@ def test_sql_and_numpy_engines_agree_at_every_boundary(sweep):
                 failures.append(f"{indicator} {year} {table} status={row[5]} change={row[6]}: sql {sql}, numpy {want}")
     assert failures == []
     assert checked > 2000
-    assert {k[0] for k in by_key} == {"ela", "math", "chronic", "susp", "grad", "elpi", "cci"}
+    assert {k[0] for k in by_key} == {"ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science"}

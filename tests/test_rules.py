@@ -76,7 +76,15 @@ def test_nsize_exceptions():
     assert RULES.min_n("safety_net_below_n", "grad", 2017, "school", "SWD") is None
     assert RULES.min_n("safety_net_below_n", "grad", 2018, "school", "SWD") == 150
     assert RULES.min_n("safety_net_below_n", "ela", 2019, "school", "ALL") is None
-    assert RULES.min_n("status_level_min_n", "chronic", 2022, "school", "ALL") == 30
+    # 2022: CDE's files give status levels from 11 (real 2022 samples); accountability counts them from 30
+    assert RULES.min_n("status_level_min_n", "chronic", 2022, "school", "ALL") == 11
+    assert RULES.min_n("accountability_min_n", "chronic", 2022, "school", "ALL") == 30
+    assert RULES.min_n("accountability_min_n", "chronic", 2022, "district", "HOM") == 15
+    # Long-Term English Learners 2024+: 15 at LEA and state level like FOS/HOM, 30 at schools
+    assert RULES.min_n("color_min_n", "elpi", 2024, "district", "LTEL") == 15
+    assert RULES.min_n("color_min_n", "elpi", 2024, "school", "LTEL") == 30
+    assert RULES.min_n("safety_net_below_n", "cci", 2019, "school", "EL") == 150
+    assert RULES.min_n("safety_net_below_n", "cci", 2018, "school", "ALL") is None
 
 
 @pytest.mark.parametrize("seed", sorted(p.name for p in RULES_DIR.glob("*.csv")))

@@ -416,9 +416,10 @@ def test_science_has_prior_change_and_participation(generated, year):
     state = next(r for r in rows if r["rtype"] == "X" and r["studentgroup"] == "ALL")
     assert 93 <= float(state["currprate"]) <= 97 and _int(state["currprate_enrolled"]) > _int(state["currdenom"])
     assert sum(r["currprate_enrolled"] == r["currprate_tested"] for r in rows) < len(rows) / 2
-    if year == 2025:  # Status only: status level 0 (no cut points yet), no change level, colour or box
-        assert {r["statuslevel"] for r in rows} == {"0"}
-        assert {r[c] for r in rows for c in ("changelevel", "color", "box")} == {""}
+    if year == 2025:  # coloured from 2025 (rules audit A13): levels, colour and box by the science rules
+        assert {r["statuslevel"] for r in rows} == {"0", "1", "2", "3", "4", "5"}
+        coloured = [r for r in rows if r["color"] not in ("", "0")]
+        assert len(coloured) > 100 and {r["studentgroup"] for r in coloured}.isdisjoint({"CAA", "EO", "ELO", "RFP"})
 
 
 def test_academic_prior_participation_is_last_years(generated):

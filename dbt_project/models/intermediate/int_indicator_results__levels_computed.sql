@@ -2,14 +2,19 @@
 -- (seeds/rules), next to the values CDE reported. Values are compared in integer tenths, as published.
 --
 -- Order of the rules (the same as orchestration/rules.py, which the generator uses):
---   status level : a published status and n >= status_level_min_n, else 0; null in counts-only and no-levels years
+--   status level : a published status and n >= status_level_min_n, else 0; null in counts-only and no-levels years;
+--                  then status_level_overrides where the row carries the flag ('set': suspension non-certifiers
+--                  are High; 'at_most': ELPI flag95pct rows 2019/2022 at most Low)
 --   change level : colour years only; a published change, prior n >= change_prior_min_n and a status level;
 --                  the safety net (n below safety_net_below_n, for the groups and years it applied to) folds
---                  levels 1 and 5 into 2 and 4; null in years without change
---   colour       : colour years only; n >= color_min_n now and prior_color_min_n in the prior year (15 for FOS
---                  and HOM at LEA and state level; counted on annual testers for ELPI 2017f), both levels > 0;
---                  then the grid (0 in an N/A cell)
---   box          : ((5 - status level) x 5 + change level) x 10 where a colour was given, else 0
+--                  levels 1 and 5 into 2 and 4 for the colour and box; the published change level is the folded
+--                  one unless safety_net_change_levels says 'unfolded' (graduation 2023+); null without change
+--   colour       : colour years only, not for uncoloured_student_groups; n >= color_min_n now and
+--                  prior_color_min_n in the prior year (15 for FOS and HOM at LEA and state level; counted on
+--                  annual testers for ELPI 2017f), both levels > 0; then the grid (0 in an N/A cell)
+--   box          : ((5 - status level) x 5 + folded change level) x 10 where a colour was given, else 0
+--   accountable  : n >= accountability_min_n (30; 15 for FOS/HOM at LEA and state level): a status level counts
+--                  for DA and ESSA criteria that read status levels
 
 {%- set rules_applied %}
 with results as {{ repeated_cte() }} (
@@ -85,7 +90,8 @@ thresholds as (
         max(counted_on) filter (where rule = 'color_min_n') as color_counted_on,
         max(min_n) filter (where rule = 'prior_color_min_n') as prior_color_min_n,
         max(counted_on) filter (where rule = 'prior_color_min_n') as prior_color_counted_on,
-        max(min_n) filter (where rule = 'safety_net_below_n') as safety_net_below_n
+        max(min_n) filter (where rule = 'safety_net_below_n') as safety_net_below_n,
+        max(min_n) filter (where rule = 'accountability_min_n') as accountability_min_n
     from thresholds_long
     group by indicator, report_year, entity_type, student_group
 ),
@@ -114,7 +120,12 @@ with_rules as {{ repeated_cte() }} (
             as curr_color_count,
         coalesce(case when th.prior_color_counted_on = 'testers' then r.prior_testers else r.prior_denominator end, 0)
             as prior_color_count,
-        th.safety_net_below_n
+        th.safety_net_below_n,
+        th.accountability_min_n,
+        coalesce(sn.published_change_level, 'folded') as safety_net_published_change,
+        uc.student_group is not null as is_uncoloured_group,
+        ov.override as status_override,
+        ov.status_level as status_override_level
     from results as r
     left join reporting as rp
         on rp.indicator = r.indicator and r.report_year between rp.first_year and rp.last_year
@@ -131,6 +142,15 @@ with_rules as {{ repeated_cte() }} (
         and th.report_year = r.report_year
         and th.entity_type = r.entity_type
         and th.student_group = r.student_group
+    left join {{ ref('safety_net_change_levels') }} as sn
+        on sn.indicator = r.indicator and r.report_year between sn.first_year and sn.last_year
+    left join {{ ref('uncoloured_student_groups') }} as uc
+        on uc.indicator = r.indicator and r.report_year between uc.first_year and uc.last_year
+        and uc.student_group = r.student_group
+    left join {{ ref('status_level_overrides') }} as ov
+        on ov.indicator = r.indicator and r.report_year between ov.first_year and ov.last_year
+        and upper(trim(case ov.flag when 'certify_flag' then r.certify_flag when 'flag_95pct' then r.flag_95pct end))
+            = ov.flag_value
 ),
 
 -- Bands are resolved once per distinct value, then joined back on equality (macros/rules.sql).
@@ -161,9 +181,13 @@ levels as (
         *,
         case
             when reporting is null or reporting in ('counts_only', 'no_levels') then null
+            when curr_denominator >= status_level_min_n and status_override = 'set' then status_override_level
+            when curr_status is not null and status_override = 'at_most'   -- at every n where a status is published
+                then least(coalesce(status_band, 0), status_override_level)
             when curr_status is not null and curr_denominator >= status_level_min_n then coalesce(status_band, 0)
             else 0
         end as status_level_computed,
+        coalesce(curr_denominator >= accountability_min_n, false) as is_accountable,
         case when reporting = 'colour' then coalesce(curr_denominator < safety_net_below_n, false) end
             as is_safety_net_computed
     from inputs
@@ -178,7 +202,7 @@ changes as (
                 and status_level_computed > 0 and change_band is not null
                 then case when is_safety_net_computed then greatest(2, least(4, change_band)) else change_band end
             else 0
-        end as change_level_computed
+        end as change_level_for_color
     from levels
 ),
 
@@ -189,17 +213,20 @@ colours as (
             and c.curr_color_count >= c.color_min_n
             and c.prior_color_count >= c.prior_color_min_n
             and c.status_level_computed > 0
-            and c.change_level_computed > 0 as is_color_eligible,
+            and c.change_level_for_color > 0
+            and not c.is_uncoloured_group as is_color_eligible,
+        case when c.is_safety_net_computed and c.safety_net_published_change = 'unfolded' and c.change_level_for_color > 0
+             then c.change_band else c.change_level_for_color end as change_level_computed,
         coalesce(own.color, any_table.color, 0) as grid_color
     from changes as c
     left join grid as own
         on own.indicator = c.indicator and own.cut_table = c.cut_table
         and c.report_year between own.first_year and own.last_year
-        and own.status_level = c.status_level_computed and own.change_level = c.change_level_computed
+        and own.status_level = c.status_level_computed and own.change_level = c.change_level_for_color
     left join grid as any_table
         on any_table.indicator = c.indicator and any_table.cut_table = '*'
         and c.report_year between any_table.first_year and any_table.last_year
-        and any_table.status_level = c.status_level_computed and any_table.change_level = c.change_level_computed
+        and any_table.status_level = c.status_level_computed and any_table.change_level = c.change_level_for_color
 )
 {%- endset %}
 {{ rules_applied }}
@@ -209,11 +236,13 @@ select
                    ['status_tenths', 'change_tenths', 'status_band', 'change_band', 'grid_color', 'status_level_min_n',
                     'change_prior_min_n', 'color_min_n', 'prior_color_min_n', 'safety_net_below_n', 'reporting',
                     'color_counted_on', 'prior_color_counted_on', 'curr_color_count', 'prior_color_count',
-                    'curr_testers', 'prior_testers']) }},
+                    'curr_testers', 'prior_testers', 'accountability_min_n', 'safety_net_published_change',
+                    'status_override', 'status_override_level', 'change_level_for_color', 'certify_flag',
+                    'flag_95pct', 'is_uncoloured_group']) }},
     case when reporting = 'colour' then case when is_color_eligible then grid_color else 0 end end as color_computed,
     case
         when reporting = 'colour' and is_color_eligible and grid_color > 0
-            then ((5 - status_level_computed) * 5 + change_level_computed) * 10
+            then ((5 - status_level_computed) * 5 + change_level_for_color) * 10
         when reporting = 'colour' then 0
     end as box_computed,
     case
@@ -230,7 +259,8 @@ select
         when prior_color_count < prior_color_min_n
             then (case when prior_color_counted_on = 'testers' then 'prior-year testers = ' else 'prior-year n = ' end)
                  || prior_color_count || ' is below ' || prior_color_min_n
-        when status_level_computed = 0 or change_level_computed = 0 then 'no level for the status or change'
+        when status_level_computed = 0 or change_level_for_color = 0 then 'no level for the status or change'
+        when is_uncoloured_group then student_group || ' gets status and change levels but no colour (seed uncoloured_student_groups)'
         when grid_color = 0 then 'N/A cell of the grid'
     end as color_ineligible_reason,
     reporting as reporting_rule,

@@ -37,7 +37,12 @@ select
     is_coe,
     -- what some n-size rules count instead of the denominator (ELPI 2017f: annual testers; seed nsize_rules)
     {{ 'curr_testers' if model == 'stg_dashboard__elpi' else 'null::bigint' }} as curr_testers,
-    {{ 'prior_testers' if model == 'stg_dashboard__elpi' else 'null::bigint' }} as prior_testers
+    {{ 'prior_testers' if model == 'stg_dashboard__elpi' else 'null::bigint' }} as prior_testers,
+    -- the flags a status level override reads (seed status_level_overrides): suspension certification, ELPI
+    -- participation (flag95pct, 2019 and 2022)
+    {{ 'certify_flag' if model in ('stg_dashboard__susp', 'stg_dashboard__chronic') else 'null::varchar' }}
+        as certify_flag,
+    {{ 'flag_95pct' if model == 'stg_dashboard__elpi' else 'null::varchar' }} as flag_95pct
 from {{ ref(model) }}
 {%- if model in ('stg_dashboard__ela', 'stg_dashboard__math') %}
 where not is_grade_11_file

@@ -10,7 +10,7 @@ select
     priorstatus as prior_status,
     change,
     {{ reported_levels() }},
-    cast(null as boolean) as is_safety_net,
+    {{ safety_net_flag() }} as is_safety_net,   -- 2019 safetynet, 2024 smalldenom (rules_audit.md A11)
     studentgroup_pct as student_group_share_pct,
     curr_prep_pct as curr_prepared_pct,
     curr_aprep as curr_approaching_prepared,
