@@ -104,6 +104,12 @@ def _da_cases(f: FixtureReleases) -> None:
     f.result(2019, lea(19), "grad", "EL", RED)         # P4 + P5: eligible
     f.result(2019, lea(20), "cci", "SWD", RED)
     f.result(2019, lea(20), "chronic", "SWD", RED)     # P8 + P5: eligible, code F
+    # --- county offices are not evaluated in 2017 (rules audit A7); the same results make one eligible in 2018
+    f.result(2017, lea(25), "elpi", "EL", RED, coe=True)
+    f.result(2017, lea(25), "grad", "EL", RED, coe=True)   # P4 + P5, but no 2017 row for a county office
+    f.result(2018, lea(25), "ela", "EL", RED, coe=True)
+    f.result(2018, lea(25), "math", "EL", RED, coe=True)
+    f.result(2018, lea(25), "chronic", "EL", RED, coe=True)  # P4 + P5 in 2018: eligible
 
 
 def _essa_cases(f: FixtureReleases) -> None:
@@ -120,7 +126,29 @@ def _essa_cases(f: FixtureReleases) -> None:
     all_students(2023, 4, {"ela": RED, "math": ORANGE, "susp": ORANGE, "chronic": YELLOW})  # none; near miss
     all_students(2023, 5, {"ela": RED, "math": RED, "chronic": RED, "susp": GREEN, "elpi": BLUE})  # majority
     all_students(2023, 6, {"ela": RED, "math": RED, "chronic": GREEN, "susp": GREEN, "elpi": GREEN})  # 2 of 5
-    all_students(2023, 7, {"ela": RED})                                      # one indicator: not enough
+    all_students(2023, 7, {"ela": RED})                # All Students: one rated indicator, Red, is enough (A1)
+    for year, rating in ((2022, 1), (2023, RED)):         # a student group needs two (A1): not ATSI
+        f.result(year, school(23, 800), "ela", "SWD", rating)
+    all_students(2023, 24, {"ela": RED, "math": RED})                        # CSI LP and ...
+    f.result(2023, school(24, 800), "grad", "ALL", grad=(60, 100, 70, 100))  # ... CSI Grad: CSI Grad (A2)
+    for indicator in ("ela", "math"):                                          # ATSI in 2022 (EL) ...
+        f.result(2022, school(25, 800), indicator, "EL", 1)
+    all_students(2023, 25, red4)                                               # ... CSI LP in 2023: ATSIEXIT (A3)
+    for n in (26, 27):                                  # ATSI 2023 on SWD (2022 and 2023)
+        for year, rating in ((2022, 1), (2023, RED)):
+            for indicator in ("ela", "math"):
+                f.result(year, school(n, 800), indicator, "SWD", rating)
+        for indicator in ("ela", "math"):               # 2024: SWD no longer meets a criterion
+            f.result(2024, school(n, 800), indicator, "SWD", GREEN)
+    for indicator in ("ela", "math"):                   # school 26: HI meets one in 2024, so ATSI stays (A4);
+        f.result(2024, school(26, 800), indicator, "HI", RED)    # school 27: none does, so it exits
+    f.result(2022, school(28, 800), "grad", "ALL", grad=(60, 100, None, None))  # 2022: 2020, 2021 missing (A5)
+    f.result(2022, school(32, 800), "grad", "ALL", grad=(60, 100, None, None))  # 60.0 alone, but with ...
+    f.cohort(2020, school(32, 800), 100, 80)                                     # ... 2020 and 2021 from the
+    f.cohort(2021, school(32, 800), 100, 80)                                     # reference input: 73.3, not CSI
+    for n, elpi in ((29, 1), (31, 2)):                  # 2019: ELPI Very Low stands for Red (A14)
+        all_students(2019, n, {"ela": RED, "math": RED, "chronic": GREEN, "susp": GREEN})
+        f.result(2019, school(n, 800), "elpi", "EL", elpi)
     # graduation: pooled over two years
     f.result(2023, school(8, 800), "grad", "ALL", grad=(60, 100, 70, 100))   # 130/200 = 65.0 < 68: CSI Grad
     f.result(2023, school(9, 800), "grad", "ALL", grad=(30, 60, 170, 200))   # mean 67.5, pooled 76.9: no
@@ -272,9 +300,13 @@ def test_da_status_labels_and_transitions(da):
     assert (year2["is_eligible"], year2["assistance_status"], year2["transition"]) == (
         False, "Differentiated Assistance, Year 2", "exiting")
     assert da[f"2024:{lea(15)}"]["assistance_status"] == "Differentiated Assistance, Year 1"
-    # the charter met the criteria in 2022 too, but 2019 is not loaded: not eligible in 2022, new in 2023
-    assert "the 2019 Dashboard is not in the warehouse" in da[f"2022:{school(11)}"]["explanation"]
-    assert (da[f"2022:{school(11)}"]["is_eligible"], da[f"2023:{school(11)}"]["transition"]) == (False, "new")
+    # charters are not evaluated in 2022 (A6): no 2022 row; their 2022 results still count for 2023
+    assert f"2022:{school(11)}" not in da and f"2022:{school(12)}" not in da
+    assert da[f"2023:{school(11)}"]["previous_meets_criteria"] is True
+    assert (da[f"2023:{school(11)}"]["is_eligible"], da[f"2023:{school(11)}"]["transition"]) == (True, "new")
+    # county offices are not evaluated in 2017 (A7): no 2017 row; eligible in 2018
+    assert f"2017:{lea(25)}" not in da and f"2017:{lea(21)}" in da
+    assert (da[f"2018:{lea(25)}"]["is_eligible"], da[f"2018:{lea(25)}"]["lea_type"]) == (True, "coe")
     assert da[f"2019:{lea(19)}"]["transition"] == "identified, previous year not loaded"   # no 2018 release
     # the explanation names the group, the priority areas and the indicators
     assert da[f"2023:{lea(1)}"]["explanation"] == (
@@ -328,8 +360,17 @@ ESSA_EXPECTED = [
     (2023, school(4, 800), "General Assistance", "", "Red, Orange, Orange, Yellow: no criterion"),
     (2023, school(5, 800), "CSI Low Performing", "MAJORITY-RED", "three Red of five"),
     (2023, school(6, 800), "General Assistance", "", "two Red of five"),
-    (2023, school(7, 800), "General Assistance", "", "a single indicator is not enough"),
-    (2023, school(8, 800), "CSI Low Graduation Rate", "65.0%", "pooled two-year rate 65.0 < 68"),
+    (2023, school(7, 800), "CSI Low Performing", "ALL-RED", "A1: one rated indicator, Red, is enough for ALL"),
+    (2023, school(23, 800), "General Assistance", "", "A1: a group with one rated indicator is not ATSI"),
+    (2023, school(24, 800), "CSI Low Graduation Rate", "65.0%", "A2: both CSI criteria: CSI Low Graduation Rate"),
+    (2023, school(25, 800), "CSI Low Performing", "ALL-RED", "A3: ATSI in 2022, CSI in 2023"),
+    (2024, school(26, 800), "ATSI", "HI", "A4: ATSI stays while any group (HI) meets a criterion"),
+    (2024, school(27, 800), "General Assistance", "exits ATSI", "A4: no group meets one: exits, not TSI"),
+    (2022, school(28, 800), "CSI Low Graduation Rate", "2020, 2021 not in the inputs", "A5: three-year, two missing"),
+    (2022, school(32, 800), "General Assistance", "", "A5: 2020 and 2021 from graduation_cohorts.txt: 73.3"),
+    (2019, school(29, 800), "CSI Low Performing", "MAJORITY-RED", "A14: 2019 ELPI Very Low counts as Red (3 of 5)"),
+    (2019, school(31, 800), "General Assistance", "", "A14: 2019 ELPI Low is not Red (2 of 5)"),
+    (2023, school(8, 800), "CSI Low Graduation Rate", "65.0%", "pooled 2022-2023 rate 65.0 < 68 (2021 missing)"),
     (2023, school(9, 800), "General Assistance", "", "mean of rates 67.5 but pooled 76.9"),
     (2023, school(10, 800), "General Assistance", "", "prior cohort of 29"),
     (2023, school(11, 800), "General Assistance", "", "68.0 is not below 68"),
@@ -364,8 +405,21 @@ def test_essa_hand_worked(essa, year, cds, status, text, rule):
 def test_essa_exits_cycle_and_years(essa):
     assert essa[f"2024:{school(3, 800)}"]["exit_status"] == "CSIEXIT"
     assert essa[f"2024:{school(8, 800)}"]["exit_status"] == "CSIEXIT"
-    assert essa[f"2024:{school(8, 800)}"]["graduation_three_year_rate"] == pytest.approx(73.3)
-    assert essa[f"2023:{school(8, 800)}"]["graduation_two_year_rate"] == pytest.approx(65.0)
+    assert essa[f"2024:{school(8, 800)}"]["graduation_exit_rate"] == pytest.approx(73.3)
+    entry = essa[f"2023:{school(8, 800)}"]
+    assert (entry["graduation_entry_rate"], entry["graduation_cohort_years_used"],
+            entry["graduation_cohort_years_missing"]) == (pytest.approx(65.0), "2022,2023", "2021")
+    assert "2021 not in the inputs" in entry["explanation"]
+    pooled = essa[f"2022:{school(32, 800)}"]
+    assert (pooled["graduation_entry_rate"], pooled["graduation_cohort_years_used"],
+            pooled["graduation_cohort_years_missing"]) == (pytest.approx(73.3), "2020,2021,2022", None)
+    assert essa[f"2022:{school(28, 800)}"]["graduation_entry_rate"] == pytest.approx(60.0)
+    assert essa[f"2023:{school(25, 800)}"]["exit_status"] == "ATSIEXIT"     # A3 (NOEXIT before)
+    assert essa[f"2023:{school(25, 800)}"]["previous_assistance_status"] == "ATSI"
+    kept_atsi = essa[f"2024:{school(26, 800)}"]
+    assert (kept_atsi["exit_status"], kept_atsi["student_groups_identified"]) == ("NOEXIT", "HI")   # A4
+    assert essa[f"2024:{school(27, 800)}"]["exit_status"] == "ATSIEXIT"
+    assert essa[f"2024:{school(27, 800)}"]["assistance_status"] == "General Assistance"   # not TSI
     kept = essa[f"2024:{school(1, 800)}"]
     assert (kept["determination_kind"], kept["cycle_entry_year"], kept["exit_status"], kept["transition"]) == (
         "annual", 2023, "NOEXIT", "continuing")

@@ -43,7 +43,8 @@
     from {{ counts }} as x
     join {{ ref('essa_criteria') }} as c
         on x.report_year between c.first_year and c.last_year
-    where x.n_rated >= c.min_indicators
+    where x.n_rated >= case when x.student_group = 'ALL' then c.min_indicators_all_students
+                            else c.min_indicators_student_group end
       and case c.rule
             when 'all_worst' then x.n_worst = x.n_rated
             when 'all_worst_but_one' then x.n_worst = x.n_rated - 1 and x.n_worst >= 1

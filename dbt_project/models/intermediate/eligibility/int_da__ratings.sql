@@ -27,7 +27,10 @@ measures as (
 select
     l.report_year, l.stage, l.release_key, l.cds, l.lea_name, l.county_name, l.lea_type, l.is_lea_evaluated,
     f.student_group, f.indicator, m.measure, f.color, f.status_level, f.curr_denominator,
-    case m.measure when 'color' then nullif(f.color, 0) else nullif(f.status_level, 0) end as rating
+    -- a status level counts only from the accountability n-size (nsize_rules accountability_min_n: in 2022 CDE
+    -- publishes levels from n = 11 but uses them for accountability from 30)
+    case m.measure when 'color' then nullif(f.color, 0)
+                   else case when f.is_accountable then nullif(f.status_level, 0) end end as rating
 from leas as l
 join {{ ref('fct_indicator_results') }} as f
     on f.report_year = l.report_year and f.stage = l.stage and f.cds = l.cds

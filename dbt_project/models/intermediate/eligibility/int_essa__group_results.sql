@@ -10,22 +10,30 @@
 -- or Status level in the Status-only variant, per seeds/eligibility/essa_criteria.csv) and how many are at the
 -- worst, second and third level, and per level a bit mask of the indicators there (macros/eligibility.sql). Only
 -- rated results (unrated ones count for nothing).
-with measures as (
+with criteria_measures as (
     select distinct r.report_year, c.measure
     from {{ ref('report_years') }} as r
     join {{ ref('essa_criteria') }} as c on r.report_year between c.first_year and c.last_year
 ),
 
+-- The measure each indicator is rated on: the criteria's, unless essa_indicators names a stand-in (ELPI 2019:
+-- the Status level stands for the colour, Very Low for Red; rules_audit.md A14). The row keeps the criteria's
+-- measure, so the evidence reads "ELPI Red" for a Very Low ELPI in 2019.
+measures as (
+    select m.report_year, i.indicator, m.measure, coalesce(nullif(i.rating_measure, ''), m.measure) as rating_measure
+    from criteria_measures as m
+    join {{ ref('essa_indicators') }} as i on m.report_year between i.first_year and i.last_year
+),
+
 rated_rows as (
     select
         f.report_year, f.stage, f.release_key, f.cds, f.student_group, f.indicator, m.measure,
-        case m.measure when 'color' then nullif(f.color, 0) else nullif(f.status_level, 0) end as rating
+        case m.rating_measure when 'color' then nullif(f.color, 0) else nullif(f.status_level, 0) end as rating
     from {{ ref('fct_indicator_results') }} as f
-    join measures as m on m.report_year = f.report_year
-    join {{ ref('essa_indicators') }} as i
-        on i.indicator = f.indicator and f.report_year between i.first_year and i.last_year
+    join measures as m on m.report_year = f.report_year and m.indicator = f.indicator
     where f.entity_type = 'school' and {{ release_and_later_predicate('f.report_year', 'f.release_key') }}
-      and case m.measure when 'color' then f.color between 1 and 5 else f.status_level between 1 and 5 end
+      and case m.rating_measure when 'color' then f.color between 1 and 5
+                         else f.status_level between 1 and 5 and f.is_accountable end   -- accountability_min_n
       and (f.student_group = 'ALL' or f.student_group in (
             select student_group from {{ ref('eligibility_student_groups') }} as g
             where g.program = 'essa' and f.report_year between g.first_year and g.last_year))

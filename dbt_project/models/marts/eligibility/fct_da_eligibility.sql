@@ -89,7 +89,7 @@ eligible as (
         cur.*,
         y.previous_report_year,
         prev.meets_criteria as previous_meets_criteria,
-        cur.meets_criteria and (
+        cur.meets_criteria and cur.is_lea_evaluated and (    -- not evaluated that year: never eligible (A6, A7)
             cur.lea_type <> 'charter' or coalesce(cur.charter_consecutive_years, 1) <= 1
             or coalesce(prev.meets_criteria, false)
         ) as is_eligible

@@ -1,12 +1,17 @@
 -- One row per (report_year, stage, cds) of every school in a year with ESSA determinations
--- (seeds/eligibility/essa_year_rules.csv). dashboard_methodology.md §4:
---   entry years: CSI Low Performing (Title I in the year of entry and All Students meeting a criterion of
---   essa_criteria), CSI Low Graduation Rate (two-year graduation rate below the threshold, all high schools),
---   ATSI (not CSI, a student group meeting a criterion on the year's Dashboard(s)), else General Assistance;
---   annual years: the entry year's CSI/ATSI status carries over unless the school exits (CSI Low Performing /
---   ATSI: the school or every ATSI group no longer meets a criterion; CSI Low Graduation Rate: three-year pooled
---   rate at or above the exit threshold), and TSI (a group meeting a criterion on two consecutive Dashboards).
--- Where a school meets both CSI criteria it is reported as CSI Low Performing (CDE's file has one status).
+-- (seeds/eligibility/essa_year_rules.csv). dashboard_methodology.md §4 and rules_audit.md A1-A5, A16:
+--   entry years: CSI Low Graduation Rate (graduation rate pooled over the rule's cohorts below the threshold, all
+--   high schools), CSI Low Performing (Title I in the year of entry and All Students meeting a criterion of
+--   essa_criteria), ATSI (not CSI, a student group meeting a criterion on the year's Dashboard(s)), else General
+--   Assistance; a school meeting several takes the lowest entry_precedence of essa_status_codes (CSI Low
+--   Graduation Rate first, A2);
+--   annual years: the entry year's CSI status carries over unless the school exits (CSI Low Performing: All
+--   Students no longer meet a criterion; CSI Low Graduation Rate: the pooled exit rate at or above the exit
+--   threshold); ATSI carries over while any ATSI student group meets a criterion (A4, inferred from CDE's files),
+--   and those groups are reported; else TSI (a group meeting a criterion on two consecutive Dashboards);
+--   exit codes: the previous status's exit_code when the school leaves its family (ATSI -> CSI is ATSIEXIT, A3).
+-- Graduation cohorts a rule needs but no input carries (2020 and 2021 for schools that are not DASS) are named in
+-- the explanation; the rate is computed on the cohorts there are (int_essa__graduation_cohorts).
 with schools as (
     select e.report_year, e.stage, e.release_key, e.cds, e.school_name, e.district_name, e.county_name,
            e.is_charter, e.is_dass, y.school_year, y.determination_kind, y.atsi_dashboard_years,
@@ -41,31 +46,44 @@ group_lists as (
     group by g.release_key, g.cds
 ),
 
-graduation as (
+graduation_rules as (
+    select y.report_year, r.*
+    from {{ ref('report_years') }} as y
+    join {{ ref('essa_graduation_rules') }} as r on y.report_year between r.first_year and r.last_year
+),
+
+graduation as (   -- the entry rate over entry_cohorts cohorts and the exit rate over exit_cohorts, both ending Y
     select
-        f.release_key, f.cds, f.report_year, r.threshold, r.exit_threshold, r.averaging,
-        f.curr_denominator >= r.min_cohort_each_year
-            and (r.averaging = 'single_year' or f.prior_denominator >= r.min_cohort_each_year) as has_required_cohorts,
-        -- rates in double precision (100 * numerator / denominator), rounded half away from zero as DuckDB does
+        c.release_key, c.cds, r.threshold, r.exit_threshold, r.averaging, r.entry_cohorts, r.dass_note,
+        bool_and(c.cohort_students >= r.min_cohort_each_year)
+            filter (where c.cohort_year > c.report_year - r.entry_cohorts and c.cohort_students is not null)
+            and bool_or(c.cohort_year = c.report_year and c.cohort_students >= r.min_cohort_each_year)
+            as has_required_cohorts,
         case r.averaging
             when 'pooled' then {{ round_half_away_from_zero(
-                'cast(100 as double precision) * (f.curr_numerator + f.prior_numerator)
-                 / nullif(f.curr_denominator + f.prior_denominator, 0)', 1) }}
-            when 'mean_of_rates' then {{ round_half_away_from_zero('(f.curr_status + f.prior_status) / 2', 1) }}
-            when 'single_year' then {{ round_half_away_from_zero(
-                'cast(100 as double precision) * f.curr_numerator / nullif(f.curr_denominator, 0)', 1) }}
+                'cast(100 as double precision) * sum(c.graduates) filter (where c.cohort_year > c.report_year - r.entry_cohorts)
+                 / nullif(sum(c.cohort_students) filter (where c.cohort_year > c.report_year - r.entry_cohorts), 0)', 1) }}
+            when 'mean_of_rates' then {{ round_half_away_from_zero(
+                'avg(cast(100 as double precision) * c.graduates / nullif(c.cohort_students, 0))
+                 filter (where c.cohort_year > c.report_year - r.entry_cohorts)', 1) }}
             else {{ raise_error("'essa_graduation_rules: unknown averaging ' || r.averaging", 'double precision') }}
-        end as two_year_rate,
+        end as entry_rate,
         {{ round_half_away_from_zero(
-            'cast(100 as double precision) * (f.curr_numerator + f.prior_numerator + p.prior_numerator)
-             / nullif(f.curr_denominator + f.prior_denominator + p.prior_denominator, 0)', 1) }} as three_year_rate
-    from {{ ref('fct_indicator_results') }} as f
-    join {{ ref('essa_graduation_rules') }} as r on f.report_year between r.first_year and r.last_year
-    join {{ ref('report_years') }} as y on y.report_year = f.report_year
-    left join {{ ref('fct_indicator_results') }} as p
-        on p.indicator = 'grad' and p.student_group = 'ALL' and p.report_year = y.previous_report_year
-        and p.report_year = f.report_year - 1 and p.stage = 'public' and p.cds = f.cds
-    where f.indicator = 'grad' and f.student_group = 'ALL' and f.entity_type = 'school'
+            'cast(100 as double precision) * sum(c.graduates) filter (where c.cohort_year > c.report_year - r.exit_cohorts)
+             / nullif(sum(c.cohort_students) filter (where c.cohort_year > c.report_year - r.exit_cohorts), 0)', 1) }}
+            as exit_rate,
+        string_agg(c.cohort_year::varchar, ',' order by c.cohort_year)
+            filter (where c.cohort_year > c.report_year - r.entry_cohorts and c.cohort_students is not null)
+            as entry_years_used,
+        string_agg(c.cohort_year::varchar, ',' order by c.cohort_year)
+            filter (where c.cohort_year > c.report_year - r.entry_cohorts and c.cohort_students is null)
+            as entry_years_missing,
+        string_agg(c.cohort_year::varchar, ',' order by c.cohort_year)
+            filter (where c.cohort_year > c.report_year - r.exit_cohorts and c.cohort_students is null)
+            as exit_years_missing
+    from {{ ref('int_essa__graduation_cohorts') }} as c
+    join graduation_rules as r on r.report_year = c.report_year
+    group by c.release_key, c.cds, r.threshold, r.exit_threshold, r.averaging, r.entry_cohorts, r.dass_note
 ),
 
 judged as (   -- what this release's own results say
@@ -75,10 +93,12 @@ judged as (   -- what this release's own results say
         a.meets_criteria as all_students_meets_criteria,
         a.criteria_met as all_students_criteria,
         {{ essa_ratings_text('a') }} as all_students_ratings,
-        g.two_year_rate, g.three_year_rate, g.threshold as graduation_threshold,
-        g.exit_threshold as graduation_exit_threshold, g.averaging as graduation_averaging, coalesce(g.has_required_cohorts, false) as has_required_cohorts,
+        g.entry_rate, g.exit_rate, g.threshold as graduation_threshold, g.entry_cohorts as graduation_entry_cohorts,
+        g.exit_threshold as graduation_exit_threshold, g.averaging as graduation_averaging,
+        coalesce(g.has_required_cohorts, false) as has_required_cohorts,
+        g.entry_years_used, g.entry_years_missing, g.exit_years_missing, g.dass_note as graduation_dass_note,
         coalesce(a.meets_criteria, false) and coalesce(t.is_title_i, false) as is_csi_low_performing_by_criteria,
-        coalesce(g.has_required_cohorts and g.two_year_rate < g.threshold, false) as is_csi_low_graduation_by_criteria,
+        coalesce(g.has_required_cohorts and g.entry_rate < g.threshold, false) as is_csi_low_graduation_by_criteria,
         coalesce(case when s.atsi_dashboard_years >= 2 then gl.groups_two_years else gl.groups_one_year end,
                  {{ empty_list('text') }})
             as atsi_groups,
@@ -94,16 +114,31 @@ judged as (   -- what this release's own results say
     left join group_lists as gl on gl.release_key = s.release_key and gl.cds = s.cds
 ),
 
+entry_candidates as (   -- every entry status a school's results qualify it for; essa_status_codes decides
+    select release_key, cds, 'CSI Low Graduation Rate' as status from judged
+    where determination_kind = 'entry' and is_csi_low_graduation_by_criteria
+    union all
+    select release_key, cds, 'CSI Low Performing' from judged
+    where determination_kind = 'entry' and is_csi_low_performing_by_criteria
+    union all
+    select release_key, cds, 'ATSI' from judged
+    where determination_kind = 'entry' and {{ list_length('atsi_groups') }} > 0
+    union all
+    select release_key, cds, 'General Assistance' from judged where determination_kind = 'entry'
+),
+
+entry_choice as (
+    select c.release_key, c.cds, {{ value_at_min('c.status', 'p.entry_precedence') }} as status
+    from entry_candidates as c
+    join {{ ref('essa_status_codes') }} as p on p.assistance_status = c.status
+    group by c.release_key, c.cds
+),
+
 entry_status as (
-    select *,
-        case
-            when is_csi_low_performing_by_criteria then 'CSI Low Performing'
-            when is_csi_low_graduation_by_criteria then 'CSI Low Graduation Rate'
-            when {{ list_length('atsi_groups') }} > 0 then 'ATSI'
-            else 'General Assistance'
-        end as status
-    from judged
-    where determination_kind = 'entry'
+    select j.*, ec.status
+    from judged as j
+    join entry_choice as ec using (release_key, cds)
+    where j.determination_kind = 'entry'
 ),
 
 annual as (
@@ -119,9 +154,10 @@ carried as (   -- the entry year's status, and whether each annual year since (t
         {{ any_value_in_group('e.status') }} as entry_status,
         {{ any_value_in_group('e.atsi_groups', is_array=true) }} as entry_atsi_groups,
         bool_and(coalesce(c.all_students_meets_criteria, false)) as keeps_csi_low_performing,
-        bool_and(coalesce(c.three_year_rate, c.two_year_rate, 0) < c.graduation_exit_threshold
+        bool_and(coalesce(c.exit_rate, 0) < c.graduation_exit_threshold
                  or c.graduation_exit_threshold is null) as keeps_csi_low_graduation,
-        bool_and({{ list_length(list_intersection('c.groups_meeting_criteria', 'e.atsi_groups')) }} > 0) as keeps_atsi
+        -- ATSI stays while any ATSI group meets a criterion, not only the entry groups (rules_audit.md A4)
+        bool_and({{ list_length('c.groups_meeting_criteria') }} > 0) as keeps_atsi
     from annual as a
     join entry_status as e on e.report_year = a.entry_year and e.stage = 'public' and e.cds = a.cds
     join judged as c
@@ -151,7 +187,7 @@ statuses as (
     select release_key, cds, report_year, stage,
            case when status = 'TSI' then report_year when entry_status is not null then entry_year end,
            status,
-           case when status = 'ATSI' then {{ list_intersection('groups_meeting_criteria', 'entry_atsi_groups') }}
+           case when status = 'ATSI' then groups_meeting_criteria
                 when status = 'TSI' then tsi_groups else {{ empty_list('text') }} end,
            entry_status
     from annual_status
@@ -176,9 +212,11 @@ select
     j.all_students_meets_criteria,
     array_to_string(j.all_students_criteria, ',') as csi_low_performing_criteria,
     j.all_students_ratings,
-    j.two_year_rate as graduation_two_year_rate,
-    j.three_year_rate as graduation_three_year_rate,
+    j.entry_rate as graduation_entry_rate,
+    j.exit_rate as graduation_exit_rate,
     j.graduation_threshold,
+    j.entry_years_used as graduation_cohort_years_used,
+    j.entry_years_missing as graduation_cohort_years_missing,
     array_to_string(s.status_groups, ',') as student_groups_identified,
     {{ list_length('s.status_groups') }} as student_groups_identified_count,
     array_to_string(j.groups_meeting_criteria, ',') as student_groups_meeting_criteria,
@@ -193,13 +231,8 @@ select
         else j.report_year::varchar
     end as dashboard_years_used,
     p.status as previous_assistance_status,
-    case
-        when p.status in ('CSI Low Performing', 'CSI Low Graduation Rate')
-             and s.status not in ('CSI Low Performing', 'CSI Low Graduation Rate') then 'CSIEXIT'
-        when p.status = 'ATSI' and s.status not in ('ATSI', 'CSI Low Performing', 'CSI Low Graduation Rate')
-            then 'ATSIEXIT'
-        else 'NOEXIT'
-    end as exit_status,
+    case when nullif(pc.exit_code, '') is not null and pc.exit_code is distinct from nullif(sc.exit_code, '')
+         then pc.exit_code else 'NOEXIT' end as exit_status,
     case
         when p.status is null then case when s.status = 'General Assistance' then 'not identified'
                                         else 'identified, previous year not loaded' end
@@ -217,11 +250,16 @@ select
                       || array_to_string(j.all_students_criteria, ', ') || ' (' || j.all_students_ratings || ')' end
         when 'CSI Low Graduation Rate' then
             case when j.determination_kind = 'entry'
-                 then 'CSI Low Graduation Rate: graduation rate ' || {{ double_as_text('j.two_year_rate') }} || '% ('
-                      || j.graduation_averaging || '), below ' || {{ double_as_text('j.graduation_threshold') }} || '%'
+                 then 'CSI Low Graduation Rate: graduation rate ' || {{ double_as_text('j.entry_rate') }} || '% ('
+                      || j.graduation_averaging || ' over ' || replace(j.entry_years_used, ',', ', ')
+                      || coalesce('; ' || replace(j.entry_years_missing, ',', ', ')
+                                  || ' not in the inputs, rate on the years there are', '')
+                      || '), below ' || {{ double_as_text('j.graduation_threshold') }} || '%'
                  else 'CSI Low Graduation Rate since ' || s.cycle_entry_year || ': three-year rate '
-                      || coalesce({{ double_as_text('j.three_year_rate') }} || '%', 'not available')
-                      || ', below the exit threshold ' || {{ double_as_text('j.graduation_threshold') }} || '%' end
+                      || coalesce({{ double_as_text('j.exit_rate') }} || '%', 'not available')
+                      || coalesce(' (' || replace(j.exit_years_missing, ',', ', ') || ' not in the inputs)', '')
+                      || ', below the exit threshold ' || {{ double_as_text('j.graduation_exit_threshold') }} || '%' end
+                 || case when j.is_dass then ' (DASS school: ' || j.graduation_dass_note || ')' else '' end
         when 'ATSI' then 'ATSI: student group(s) ' || array_to_string(s.status_groups, ', ')
             || ' meet CSI Low Performing criteria (' || j.group_evidence || ')'
             || case when j.determination_kind = 'entry' and j.atsi_dashboard_years >= 2
@@ -244,5 +282,7 @@ select
     end as explanation
 from judged as j
 join statuses as s using (release_key, cds)
+join {{ ref('essa_status_codes') }} as sc on sc.assistance_status = s.status
 left join statuses as p
     on p.report_year = j.previous_report_year and p.stage = 'public' and p.cds = j.cds
+left join {{ ref('essa_status_codes') }} as pc on pc.assistance_status = p.status
