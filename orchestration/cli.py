@@ -174,6 +174,13 @@ def _summary(config: app_settings.Settings) -> str:
             "select release_key, count(*) filter (where assistance_status like 'CSI%'), "
             "count(*) filter (where assistance_status = 'ATSI'), count(*) filter (where assistance_status = 'TSI'), "
             "count(*) from marts.fct_essa_school_determinations group by all").fetchall())
+        try:   # CDE's published lists, when some are under <raw dir>/reference/
+            lists = con.execute(
+                "select program, report_year, rows_compared, agreements, both_identify, misses_on_complete_inputs, "
+                "misses_explained_by_partial_inputs from marts.fct_cde_list_reconciliation_summary order by all"
+            ).fetchall()
+        except duckdb.CatalogException:
+            lists = []
     finally:
         con.close()
     by_release: dict[str, dict[str, int]] = {}
@@ -193,6 +200,12 @@ def _summary(config: app_settings.Settings) -> str:
     lines.append("determinations: marts.fct_da_eligibility, marts.fct_essa_school_determinations (with their "
                  "explanation), marts.fct_eligibility_near_misses, CDE layouts marts.cde_assistancestatusYY / "
                  "marts.cde_essaassistanceYY")
+    if lists:
+        lines.append("CDE's lists (marts.fct_cde_list_reconciliation_summary; per LEA and school: "
+                     "marts.fct_cde_da_list_reconciliation, marts.fct_cde_essa_list_reconciliation):")
+        lines += [f"  {program} {year}: {compared:,} compared, {agree:,} agree ({both:,} both identify), {misses:,} "
+                  f"misses on complete inputs, {explained:,} explained by partial inputs"
+                  for program, year, compared, agree, both, misses, explained in lists]
     lines.append(f"published (what BI tools read): {config.publish_dir}/<release>/ and {config.publish_dir}/latest "
                  "-> newest public release; Parquet per mart, snapshot.duckdb, manifest.json")
     lines.append(f"report (open in a browser): {config.publish_dir}/reports/<release>/index.html, "

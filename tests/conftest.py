@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import os
 import shutil
 from collections.abc import Callable
@@ -119,6 +121,17 @@ def build_in_isolation(args: list[str]) -> int:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def build_logged(folder: Path, raw: Path, what: str) -> None:
+    """`cadash build` of `raw` into folder/w.duckdb and folder/published, its output kept in folder/build.log; a
+    failed build fails the fixture with the end of that output."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = build_in_isolation(["--raw-dir", str(raw), "--warehouse", str(folder / "w.duckdb"),
+                                   "--publish-dir", str(folder / "published")])
+    (folder / "build.log").write_text(out.getvalue())
+    assert code == 0, f"cadash build on {what} failed:\n{out.getvalue()[-3000:]}"
 
 
 def publication_state(path: Path) -> dict[str, str]:

@@ -22,12 +22,20 @@ EXPECTED_ASSETS = {
     "marts/fct_level_disagreements", "reference/status_cut_points", "reference/color_grids",
     # issue 6: the determinations, their reference input and rule seeds
     "raw/title_i_status", "staging/stg_reference__title_i_status",
-    "raw/grad_dassonly", "staging/stg_dashboard__grad_dassonly",   # issue 17: a reference input from CDE "marts/fct_da_student_group_priorities",
+    "raw/graduation_cohorts", "staging/stg_reference__graduation_cohorts",
+    "raw/grad_dassonly", "staging/stg_dashboard__grad_dassonly",   # issue 17: a reference input from CDE
+    "marts/fct_da_student_group_priorities",
     "marts/fct_da_eligibility", "marts/fct_essa_school_determinations", "marts/fct_eligibility_near_misses",
     "intermediate/int_da__ratings", "intermediate/int_essa__group_criteria",
     *(f"marts/cde_assistancestatus{y}" for y in (19, 22, 23, 24, 25)),
     *(f"marts/cde_essaassistance{y}" for y in (22, 23, 24, 25)),
     "reference/da_state_criteria", "reference/essa_criteria", "reference/cde_list_layouts",
+    # CDE's published lists (optional reference inputs) and the reconciliation of ours with them
+    *(f"raw/{t}" for t in ("cde_da_list", "cde_da_list_priorities", "cde_essa_list", "cde_essa_list_groups")),
+    *(f"staging/stg_reference__{t}" for t in ("cde_da_list", "cde_da_list_priorities", "cde_essa_list",
+                                              "cde_essa_list_groups")),
+    "marts/fct_cde_list_inputs", "marts/fct_cde_da_list_reconciliation", "marts/fct_cde_essa_list_reconciliation",
+    "marts/fct_cde_list_reconciliation_summary", "reference/cde_list_statuses", "reference/determination_inputs",
     "publish/release",  # issue 7
     "publish/report",   # issue 8: the HTML report, after publication
 }
@@ -58,15 +66,18 @@ def test_dbt_tests_are_asset_checks(defs):
 def test_every_suite_is_a_blocking_check_on_its_asset_and_publication_waits_for_them(defs):
     import dagster as dg
 
+    from orchestration.ingest.cde_lists import CDE_LIST_TABLES
     from orchestration.publish.publisher import PUBLISHED_MARTS
     from orchestration.quality import gx_runner
     from orchestration.releases import registry
 
     graph = defs.resolve_asset_graph()
     suites = gx_runner.suites("raw") + gx_runner.suites("marts")
-    # ten research-file stems, the DASS-only graduation files and the Title I reference input
+    # ten research-file stems, the DASS-only graduation files, the Title I and graduation-cohort reference inputs
+    # and CDE's lists
     assert {s["table"] for s in gx_runner.suites("raw")} == {
-        f"raw.{t}" for t in (*registry.STEM_INDICATOR, *registry.REFERENCE_STEMS, "title_i_status")}
+        f"raw.{t}" for t in (*registry.STEM_INDICATOR, *registry.REFERENCE_STEMS, "title_i_status", "graduation_cohorts",
+                            *CDE_LIST_TABLES)}
     assert {s["table"] for s in gx_runner.suites("marts")} == {
         t for t, _scope in PUBLISHED_MARTS if not t.startswith("marts.cde_")}   # CDE layouts: views of the marts
     for suite in suites:

@@ -129,7 +129,8 @@ def test_progress_names_every_source_table_and_its_rows(published, fixture_wareh
             assert f"  {copied.table}: {copied.rows:,} rows (" in printed
     finally:
         con.close()
-    assert "copied 12 tables" in printed and "committed" in printed   # raw: 10 stems, 2 reference inputs
+    # raw: 10 stems, 2 reference inputs, CDE's published lists (4 tables)
+    assert "copied 17 tables" in printed and "committed" in printed
     assert "OK created sql incremental model marts.fct_indicator_results" in printed
     assert "the same row counts as the DuckDB warehouse" in printed
 
@@ -172,7 +173,7 @@ def test_hand_worked_determinations_read_from_postgres(published):
     assert explanation == "Eligible (Method 1): SWD met P4 (ELA Red + Math Orange), P5 (Chronic Absenteeism Red)"
     # pooled graduation rate 130/200 = 65.0, written as DuckDB writes it ("65.0", not PostgreSQL's "65")
     _, [(essa_status, rate, essa_explanation)] = _pg_rows(target, f"""
-        select assistance_status, graduation_two_year_rate, explanation from marts.fct_essa_school_determinations
+        select assistance_status, graduation_entry_rate, explanation from marts.fct_essa_school_determinations
         where report_year = 2023 and stage = 'public' and cds = '{school(8, 800)}'""")
     assert (essa_status, rate) == ("CSI Low Graduation Rate", 65.0)
     assert essa_explanation == "CSI Low Graduation Rate: graduation rate 65.0% (pooled), below 68.0%"

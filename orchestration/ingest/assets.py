@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as app_settings
+from orchestration.ingest.cde_lists import CDE_LIST_TABLES
 from orchestration.ingest.loader import load_release
 from orchestration.ingest.reference import REFERENCE_INPUTS, load_reference_inputs, reference_names
 from orchestration.partitions import RELEASES
@@ -43,6 +44,12 @@ RAW_SPECS = [
                     "(raw/reference/README.md), loaded whole on every ingest run, read by name like a release file. "
                     f"{REFERENCE_STEMS[stem]}.")
     for stem in REFERENCE_STEMS
+] + [
+    _raw_spec(table, f"raw.{table}: optional reference input: {description}, from the workbooks under <raw dir>/"
+                     "reference/ as CDE publishes them (raw/reference/README.md), loaded whole on every ingest run, "
+                     "read by column name (orchestration/ingest/cde_lists.py); empty when there are none. Read by "
+                     "the reconciliation marts (fct_cde_da_list_reconciliation, fct_cde_essa_list_reconciliation).")
+    for table, description in CDE_LIST_TABLES.items()
 ]
 
 

@@ -87,6 +87,19 @@ class PreparedFile:
         return None
 
 
+# The lineage columns every raw table ends with (release files, reference inputs, CDE's lists).
+LINEAGE_COLUMNS = (("source_file", "VARCHAR"), ("source_sha256", "VARCHAR"), ("loaded_at", "TIMESTAMP"))
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _hash_and_encoding(path: Path) -> tuple[str, str, int | None]:
     """sha256 of the bytes, 'utf-8' or 'cp1252', and the first line that is not UTF-8 (None if all is)."""
     digest = hashlib.sha256()

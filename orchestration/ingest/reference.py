@@ -4,11 +4,14 @@ They live under <raw dir>/reference/ (see raw/reference/README.md) and are loade
 ingest run, in one transaction: a bad file fails the run with its file, line and column and leaves the previous
 table as it was. A missing file leaves an empty table (the dependent rule then reports "unknown", never guesses).
 
-Two kinds:
+Three kinds:
 - `REFERENCE_INPUTS`: files of our own layout (the Title I status), read with an exact header;
 - the registry's reference stems (`registry.REFERENCE_STEMS`): CDE research files of years without a Dashboard
   (graddownload2020dassonly.txt, graddownload2021dassonly.txt), read by name like a release file (loader.py), one
-  report year per file, into raw.<stem> with the same lineage columns (stage 'public').
+  report year per file, into raw.<stem> with the same lineage columns (stage 'public');
+- CDE's published assistance lists (optional: assistancestatusYY*.xlsx, essaassistanceYY*.xlsx), Excel workbooks
+  read by column name into raw.cde_da_list, raw.cde_essa_list and their group tables (cde_lists.py), for the
+  reconciliation of our determinations with CDE's.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.cde_lists import CDE_LIST_TABLES, load_cde_lists
+from orchestration.ingest.cde_lists import ensure_tables as ensure_cde_list_tables
 from orchestration.ingest.loader import (
-    RAW_SCHEMA, RawFileError, _hash_and_encoding, _read_header, _sql_literal, _transcode_cp1252, ensure_table,
-    insert_file, lineage, prepare_file, transaction,
+    LINEAGE_COLUMNS, RAW_SCHEMA, RawFileError, _hash_and_encoding, _read_header, _sql_literal, _transcode_cp1252,
+    ensure_table, insert_file, lineage, prepare_file, transaction,
 )
 from orchestration.releases.discovery import REFERENCE_DIR
 from orchestration.releases.registry import REFERENCE_LAYOUTS, REFERENCE_STEMS
@@ -50,8 +55,20 @@ TITLE_I_STATUS = ReferenceInput(
     source="dashboard_methodology.md §4.1 (CSI Low Performing requires Title I funding in the year of entry)",
 )
 
-REFERENCE_INPUTS = (TITLE_I_STATUS,)
-LINEAGE = (("source_file", "VARCHAR"), ("source_sha256", "VARCHAR"), ("loaded_at", "TIMESTAMP"))
+GRADUATION_COHORTS = ReferenceInput(
+    name="graduation_cohorts",
+    relative_path="reference/graduation_cohorts.txt",
+    columns=(("cohort_year", "INTEGER"), ("cds", "VARCHAR"), ("cohort_students", "BIGINT"), ("graduates", "BIGINT"),
+             ("source", "VARCHAR")),
+    patterns=(("cds", r"^[0-9]{14}$", "a 14-digit CDS code"),),
+    key=("cohort_year", "cds"),
+    source=("rules audit A5: the three-year CSI graduation rates of 2022 and 2023 pool the 2020 and 2021 cohorts, "
+            "which no Dashboard file carries (optional; raw/reference/README.md says how to fill it from CDE's "
+            "graduation cohort files)"),
+)
+
+REFERENCE_INPUTS = (TITLE_I_STATUS, GRADUATION_COHORTS)
+LINEAGE = LINEAGE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -70,11 +87,12 @@ def ensure_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists {RAW_SCHEMA}.{ref.name} ({cols})")
     for stem in REFERENCE_STEMS:
         ensure_table(con, stem)
+    ensure_cde_list_tables(con)
 
 
 def reference_names() -> list[str]:
-    """Every raw table this module loads: the reference inputs, then the registry's reference stems."""
-    return [*(ref.name for ref in REFERENCE_INPUTS), *REFERENCE_STEMS]
+    """Every raw table this module loads: the reference inputs, the registry's reference stems, CDE's lists."""
+    return [*(ref.name for ref in REFERENCE_INPUTS), *REFERENCE_STEMS, *CDE_LIST_TABLES]
 
 
 def _reader(ref: ReferenceInput, path: Path) -> str:
@@ -158,6 +176,8 @@ def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, log: Ca
         loads.append(ReferenceLoad(ref.name, path.name if read_path else None, sha, rows))
     loads += [_load_reference_stem(con, raw_dir, stem, loaded_at, log, before_commit, warn or log)
               for stem in REFERENCE_STEMS]
+    loads += [ReferenceLoad(ld.name, ld.file_name, ld.sha256, ld.rows, ld.warnings)
+              for ld in load_cde_lists(con, raw_dir, loaded_at, log, before_commit, warn)]
     return loads
 
 

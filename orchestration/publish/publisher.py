@@ -15,7 +15,6 @@ copied or renamed file would break them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.loader import file_sha256
 from orchestration.releases.discovery import Release
 
 # (schema.table, how the release's rows are selected): 'release' = release_key column, 'all' = reference tables
@@ -64,14 +64,6 @@ class Publication:
     release: str
     path: Path              # the version directory the release link now points to
     manifest: dict
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def code_version(repo: Path) -> str:
@@ -183,7 +175,7 @@ def _write_publication(warehouse: Path, out: Path, release: str, repo: Path, log
             con.execute(f"copy {snap}.marts.{name} to '{parquet}' (format parquet, compression zstd)")
             count = con.execute(f"select count(*) from {snap}.marts.{name}").fetchall()[0][0]
             files.append({"table": table, "file": parquet.name, "rows": count, "bytes": parquet.stat().st_size,
-                          "sha256": _sha256(parquet)})
+                          "sha256": file_sha256(parquet)})
             log(f"  {release}: {table} -> {parquet.name} ({count:,} rows)")
         con.execute(f"detach {snap}")
     finally:
@@ -195,7 +187,7 @@ def _write_publication(warehouse: Path, out: Path, release: str, repo: Path, log
         "code_version": code_version(repo),
         "dependencies": _dependency_versions(),
         "files": files,
-        "snapshot": {"file": snapshot.name, "bytes": snapshot.stat().st_size, "sha256": _sha256(snapshot),
+        "snapshot": {"file": snapshot.name, "bytes": snapshot.stat().st_size, "sha256": file_sha256(snapshot),
                      "tables": [t for t, _ in PUBLISHED_MARTS]},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
