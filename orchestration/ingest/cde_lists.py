@@ -49,7 +49,6 @@ from orchestration.releases.discovery import REFERENCE_DIR
 
 HEADER_SEARCH_ROWS = 50       # the header row is looked for among the first rows of the data sheet
 BLANKS = ("", "*")            # '*' is CDE's "blank cell (e-reader accessibility)"
-LINEAGE = LINEAGE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -173,9 +172,9 @@ CDE_LIST_TABLES: dict[str, str] = {
 def table_columns(table: str) -> tuple[tuple[str, str], ...]:
     for kind in LIST_KINDS:
         if table == kind.table:
-            return (*kind.table_columns, EXTRA, *LINEAGE)
+            return (*kind.table_columns, EXTRA, *LINEAGE_COLUMNS)
         if table == kind.child_table:
-            return (*CHILD_COLUMNS, (kind.child_value, "VARCHAR"), ("sheet_row", "INTEGER"), *LINEAGE)
+            return (*CHILD_COLUMNS, (kind.child_value, "VARCHAR"), ("sheet_row", "INTEGER"), *LINEAGE_COLUMNS)
     raise KeyError(table)
 
 
@@ -463,7 +462,7 @@ def list_files(raw_dir: Path) -> tuple[list[tuple[ListKind, Path]], list[tuple[L
 
 
 def _write_csv(path: Path, columns: tuple[tuple[str, str], ...], rows: list[dict[str, object]]) -> None:
-    names = [n for n, _ in columns][: len(columns) - len(LINEAGE)]
+    names = [n for n, _ in columns][: len(columns) - len(LINEAGE_COLUMNS)]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(names)
@@ -473,7 +472,7 @@ def _write_csv(path: Path, columns: tuple[tuple[str, str], ...], rows: list[dict
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, csv_path: Path, lineage: tuple[object, ...]) -> int:
     columns = table_columns(table)
-    data = columns[: len(columns) - len(LINEAGE)]
+    data = columns[: len(columns) - len(LINEAGE_COLUMNS)]
     spec = ", ".join(f"{_sql_literal(n)}: {_sql_literal(t)}" for n, t in data)
     names = ", ".join(f'"{n}"' for n, _ in columns)
     reader = (f"read_csv({_sql_literal(str(csv_path))}, header=true, delim=',', quote='\"', escape='\"', "

@@ -5,7 +5,8 @@ ingest run, in one transaction: a bad file fails the run with its file, line and
 table as it was. A missing file leaves an empty table (the dependent rule then reports "unknown", never guesses).
 
 Three kinds:
-- `REFERENCE_INPUTS`: files of our own layout (the Title I status), read with an exact header;
+- `REFERENCE_INPUTS`: files of our own layout (the Title I status, the optional graduation cohorts), read with an
+  exact header;
 - the registry's reference stems (`registry.REFERENCE_STEMS`): CDE research files of years without a Dashboard
   (graddownload2020dassonly.txt, graddownload2021dassonly.txt), read by name like a release file (loader.py), one
   report year per file, into raw.<stem> with the same lineage columns (stage 'public');
@@ -68,7 +69,6 @@ GRADUATION_COHORTS = ReferenceInput(
 )
 
 REFERENCE_INPUTS = (TITLE_I_STATUS, GRADUATION_COHORTS)
-LINEAGE = LINEAGE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class ReferenceLoad:
 def ensure_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for ref in REFERENCE_INPUTS:
-        cols = ", ".join(f'"{n}" {t}' for n, t in (*ref.columns, *LINEAGE))
+        cols = ", ".join(f'"{n}" {t}' for n, t in (*ref.columns, *LINEAGE_COLUMNS))
         con.execute(f"create table if not exists {RAW_SCHEMA}.{ref.name} ({cols})")
     for stem in REFERENCE_STEMS:
         ensure_table(con, stem)
