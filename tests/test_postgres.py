@@ -176,7 +176,8 @@ def test_hand_worked_determinations_read_from_postgres(published):
         select assistance_status, graduation_entry_rate, explanation from marts.fct_essa_school_determinations
         where report_year = 2023 and stage = 'public' and cds = '{school(8, 800)}'""")
     assert (essa_status, rate) == ("CSI Low Graduation Rate", 65.0)
-    assert essa_explanation == "CSI Low Graduation Rate: graduation rate 65.0% (pooled), below 68.0%"
+    assert essa_explanation == ("CSI Low Graduation Rate: graduation rate 65.0% (pooled over 2022, 2023; "
+                                "2021 not in the inputs, rate on the years there are), below 68.0%")
     _, flips = _pg_rows(target, """select cds, program, flip, colour_changes
                                    from marts.fct_preview_public_determination_flips""")
     assert sorted(flips) == sorted([

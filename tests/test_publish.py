@@ -79,7 +79,7 @@ def test_a_failure_mid_write_leaves_the_previous_publication_byte_identical(bund
                                                                              monkeypatch):
     before = publication_state(published)
     calls = {"n": 0}
-    real = publisher._sha256
+    real = publisher.file_sha256
 
     def failing(path):
         calls["n"] += 1
@@ -87,7 +87,7 @@ def test_a_failure_mid_write_leaves_the_previous_publication_byte_identical(bund
             raise OSError(28, "No space left on device")
         return real(path)
 
-    monkeypatch.setattr(publisher, "_sha256", failing)
+    monkeypatch.setattr(publisher, "file_sha256", failing)
     with pytest.raises(PublishError, match="previous publication is unchanged.*No space left"):
         publish_release(bundled_warehouse, published, "2018-public", REPO, log=lambda _m: None)
     assert publication_state(published) == before
