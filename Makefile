@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run test dev bench clean
+.PHONY: install run test test-unit lint lock dev bench clean
 
 install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
@@ -35,6 +35,23 @@ run: install
 TEST_WORKERS ?= 2
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+## test-unit: the fast lane: the tests that build no warehouse and start no server (tests marked `slow` are left out)
+test-unit: install
+	$(BIN)/python -m pytest -m "not slow" -q $(PYTEST_ARGS)
+
+## lint: ruff on the Python (rules in pyproject.toml [tool.ruff])
+lint: install
+	$(BIN)/ruff check orchestration tests
+
+## lock: re-resolve requirements.lock from the pins in pyproject.toml (a throwaway venv, pip freeze)
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==24.3.1
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	.lock-venv/bin/pip freeze --exclude-editable --disable-pip-version-check > requirements.lock
+	rm -rf .lock-venv
 
 ## dev: the Dagster UI on http://127.0.0.1:3000 with the asset graph, jobs and partitions
 dev: install

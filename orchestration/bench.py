@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration import settings as app_settings
@@ -74,7 +74,7 @@ def run_lower_bound(raw_dir: Path, out: Path) -> int:
         "status_level integer, change_level integer, color integer, box integer, is_safety_net boolean, "
         "source_file varchar, source_sha256 varchar, loaded_at timestamp)"
     )
-    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
     with tempfile.TemporaryDirectory() as tmp:
         for f in indicator_files(raw_dir):
             lay, rel = f.layout, f.release
@@ -104,9 +104,9 @@ def run_lower_bound(raw_dir: Path, out: Path) -> int:
 
 
 def run_pandas(raw_dir: Path, out: Path) -> int:
-    import duckdb
     import hashlib
 
+    import duckdb
     import pandas as pd
 
     frames = []
@@ -341,7 +341,7 @@ def table(report: dict) -> str:
 def run_bench(scales: list[float], work: Path, seed: int, log=print) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     report = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                    f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
                    f"Python {platform.python_version()}",

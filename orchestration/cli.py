@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from orchestration import settings as app_settings
+from orchestration import vocabulary
 from orchestration.releases.discovery import Release, discover_releases, raw_dir_warnings, release_files
 from orchestration.releases.registry import RegistryError
 
@@ -71,7 +72,8 @@ def _explain_failure(result) -> list[str]:
         if input_errors:
             reasons.append(_CLASS_PREFIX.sub("", input_errors[0]))
         else:
-            reasons.append(f"step {event.step_key} failed: {chain[-1][1].splitlines()[0] if chain else 'unknown error'}")
+            first_line = chain[-1][1].splitlines()[0] if chain else "unknown error"
+            reasons.append(f"step {event.step_key} failed: {first_line}")
     for check in result.get_asset_check_evaluations():
         if not check.passed and check.severity.value == "WARN":
             reasons.append(f"warning (did not stop the build): {check.asset_key.to_user_string()} / "
@@ -186,7 +188,7 @@ def _summary(config: app_settings.Settings) -> str:
     by_release: dict[str, dict[str, int]] = {}
     for key, indicator, n in counts:
         by_release.setdefault(key, {})[indicator] = n
-    indicators = ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science")
+    indicators = vocabulary.indicators()
     lines = ["", f"Summary: {len(releases)} release(s); marts.fct_indicator_results has {total:,} rows",
              f"  {'release':<13} {'files':>5} " + " ".join(f"{i:>9}" for i in indicators)
              + "   DA eligible / LEAs   ESSA CSI / ATSI / TSI / schools"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.partitions import RELEASES  # noqa: F401  (range tags below)
+from orchestration.partitions import RELEASES
 
 # every asset and check, except the calendar-dependent freshness check: a build's success must not depend on the
 # date (that check has its own job and schedule, orchestration/quality/freshness_check.py)

@@ -20,8 +20,6 @@ import numpy as np
 from orchestration.settings import DBT_PROJECT_DIR
 
 RULES_DIR = DBT_PROJECT_DIR / "seeds" / "rules"
-LEVEL_RULES = ("status_min_n", "status_level_min_n", "color_min_n", "prior_color_min_n", "change_prior_min_n",
-               "safety_net_below_n")
 
 
 def to_tenths(value: float) -> int:

@@ -22,7 +22,6 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"               # the committed suites (override: DASHBOARD_EXPECTATIONS)
-BUNDLED_RAW_DIR = REPO_ROOT / "raw"                          # the real CDE files we have (build with --raw-dir raw)
 GENERATED_RAW_DIR = REPO_ROOT / "data" / "generated" / "raw"  # gitignored; the default data set
 
 ASSET_OWNERS = ["team:data-engineering"]   # shown on every asset in the Dagster UI

@@ -167,6 +167,25 @@ LONGEST_FIRST = (
 )
 
 
+def _uses_a_shared_build(item) -> bool:
+    """Whether the test needs a module- or session-scoped fixture of this suite: those are what build warehouses,
+    generate releases and start servers (the settings fixtures, named with a leading _, excepted)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    for name, definitions in info.name2fixturedefs.items():
+        for definition in definitions:
+            if (not name.startswith("_") and definition.scope in ("module", "session")
+                    and (definition.baseid or "").startswith("tests")):
+                return True
+    return False
+
+
 def pytest_collection_modifyitems(items) -> None:
+    # the fast lane (`make test-unit`, -m "not slow") leaves out every test that uses a shared build, so a new test
+    # on a built warehouse cannot land in it by a forgotten marker; tests that build in their own body say `slow`
+    for item in items:
+        if _uses_a_shared_build(item):
+            item.add_marker(pytest.mark.slow)
     rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: a file's tests keep their order

@@ -9,19 +9,19 @@ reconciliation check passes, and an n-size rule can still take the colour away, 
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from orchestration import vocabulary
 from orchestration.releases.registry import LAYOUTS
 from orchestration.rules import assign_levels, default_rules
 from orchestration.synth.generator import write_layout
 
 RULES = default_rules()
-AVERAGE_INDICATORS = {"ela", "math", "science"}
 SCHOOL_TYPE = {"S": "ES", "D": "UD"}  # suspension cut-point table per entity type in the fixtures
 
 
@@ -40,10 +40,10 @@ def _levels(indicator, year, table, rtype, group, n, prior_n, status, change):
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _inputs_for(indicator: str, year: int, table: str, rating: int) -> tuple[int, int]:
     """(status, change) in tenths that give `rating` (a colour, or a status level in a Status-only year) at n=200."""
-    statuses = np.arange(-3000, 3001, 25) if indicator in AVERAGE_INDICATORS else np.arange(0, 1001, 5)
+    statuses = np.arange(-3000, 3001, 25) if indicator in vocabulary.points_indicators() else np.arange(0, 1001, 5)
     changes = np.arange(-600, 601, 10)
     status, change = (a.ravel() for a in np.meshgrid(statuses, changes))
     out = _levels(indicator, year, table, "S", "ALL", 200, 200, status, change)

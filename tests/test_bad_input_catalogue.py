@@ -1,6 +1,6 @@
-"""The bad-input catalogue (issue 7; the list is in docs/quality.md): each kind of bad input ends in a clear error (file,
-line, column, what was expected) or a documented accepted behaviour, and the previous publication is byte for byte
-the same afterwards (and, for errors, the warehouse too).
+"""The bad-input catalogue (issue 7; the list is in docs/quality.md): each kind of bad input ends in a clear error
+(file, line, column, what was expected) or a documented accepted behaviour, and the previous publication is byte for
+byte the same afterwards (and, for errors, the warehouse too).
 
 Every case starts from the same good state: a landing zone of real CDE files (2017-public: elpidownload2017f.txt;
 2018-public: elpidownload2018.txt and LocalIndPerf2018.txt) built and published by `cadash build`, copied per case.

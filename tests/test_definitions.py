@@ -35,7 +35,8 @@ EXPECTED_ASSETS = {
     *(f"staging/stg_reference__{t}" for t in ("cde_da_list", "cde_da_list_priorities", "cde_essa_list",
                                               "cde_essa_list_groups")),
     "marts/fct_cde_list_inputs", "marts/fct_cde_da_list_reconciliation", "marts/fct_cde_essa_list_reconciliation",
-    "marts/fct_cde_list_reconciliation_summary", "reference/cde_list_statuses", "reference/determination_inputs",
+    "marts/fct_cde_list_reconciliation_summary", "reference/da_assistance_statuses", "reference/programs",
+    "reference/determination_inputs",
     "publish/release",  # issue 7
     "publish/report",   # issue 8: the HTML report, after publication
 }
@@ -76,8 +77,8 @@ def test_every_suite_is_a_blocking_check_on_its_asset_and_publication_waits_for_
     # ten research-file stems, the DASS-only graduation files, the Title I and graduation-cohort reference inputs
     # and CDE's lists
     assert {s["table"] for s in gx_runner.suites("raw")} == {
-        f"raw.{t}" for t in (*registry.STEM_INDICATOR, *registry.REFERENCE_STEMS, "title_i_status", "graduation_cohorts",
-                            *CDE_LIST_TABLES)}
+        f"raw.{t}" for t in (*registry.STEM_INDICATOR, *registry.REFERENCE_STEMS, "title_i_status",
+                             "graduation_cohorts", *CDE_LIST_TABLES)}
     assert {s["table"] for s in gx_runner.suites("marts")} == {
         t for t, _scope in PUBLISHED_MARTS if not t.startswith("marts.cde_")}   # CDE layouts: views of the marts
     for suite in suites:
@@ -144,7 +145,8 @@ def test_sources_are_the_ingest_assets(defs):
     assert graph.get(dg.AssetKey(["raw", "grad"])).group_name == "ingest"
     assert graph.get(dg.AssetKey(["marts", "fct_indicator_results"])).group_name == "marts"
     assert graph.get(dg.AssetKey(["raw", "title_i_status"])).group_name == "ingest"
-    for key in (["marts", "fct_da_eligibility"], ["intermediate", "int_da__ratings"], ["marts", "cde_essaassistance24"]):
+    for key in (["marts", "fct_da_eligibility"], ["intermediate", "int_da__ratings"],
+                ["marts", "cde_essaassistance24"]):
         assert graph.get(dg.AssetKey(key)).group_name == "eligibility"
 
 

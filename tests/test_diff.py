@@ -37,12 +37,12 @@ def test_the_flips_with_their_reason(warehouse):
                    "from marts.fct_preview_public_determination_flips order by cds")}
     assert set(flips) == {lea(1), lea(2)}                       # LEA 3 changed results but not its determination
     program, preview, public, flip, colours, reason = flips[lea(1)]
-    assert (program, flip) == ("DA", "no longer identified in public")
+    assert (program, flip) == ("da", "no longer identified in public")
     assert preview.startswith("Differentiated Assistance") and public == "General Assistance"
     assert colours == "chronic SWD: Red -> Orange"
     assert reason.startswith("preview: Eligible (Method 1): SWD met P4") and "| public: " in reason
     program, preview, public, flip, colours, reason = flips[lea(2)]
-    assert (program, flip, public) == ("DA", "newly identified in public", "Differentiated Assistance, Year 1")
+    assert (program, flip, public) == ("da", "newly identified in public", "Differentiated Assistance, Year 1")
     assert colours == "susp SWD: Orange -> Red"
     assert "P5 (Chronic Absenteeism Red), P6 (Suspension Rate Red)" in reason.split("| public: ")[1]
 

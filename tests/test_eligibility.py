@@ -449,7 +449,8 @@ def test_essa_published_layout_codes(warehouse):
                             "from marts.cde_essaassistance24")
     assert (rows[school(16, 800)]["AssistanceStatus2024"], rows[school(16, 800)]["HI"],
             rows[school(16, 800)]["TotStudGrpsTSI"]) == ("TSI", 1, 1)
-    assert (rows[school(3, 800)]["AssistanceStatus2023"], rows[school(3, 800)]["Exit"]) == ("CSI Low Perform", "CSIEXIT")
+    row = rows[school(3, 800)]
+    assert (row["AssistanceStatus2023"], row["Exit"]) == ("CSI Low Perform", "CSIEXIT")
 
 
 # ----------------------------------------------------------------------------------------------- CDE's lists

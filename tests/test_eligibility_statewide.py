@@ -21,7 +21,7 @@ from orchestration.synth.generator import generate
 DA_SHARE = (0.15, 0.80)        # generated: 41-76 % (more Red at LEA group level than the state)
 CSI_LP_ENTRY = (0.01, 0.10)
 CSI_LP_ANNUAL = (0.001, 0.10)
-CSI_GRAD = (0.001, 0.06)        # the generator has fewer low-graduation high schools than the state (docs/determinations.md)
+CSI_GRAD = (0.001, 0.06)   # the generator has fewer low-graduation high schools than the state (docs/determinations.md)
 ATSI_TWO_YEARS = (0.04, 0.45)
 ATSI_2022 = (0.30, 0.80)
 ATSI_ANNUAL = (0.01, 0.30)

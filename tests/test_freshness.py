@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from orchestration import settings as app_settings
 from orchestration.quality.freshness import release_freshness, season_year
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _land(raw, key: str, when: datetime) -> None:

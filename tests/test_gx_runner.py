@@ -56,7 +56,7 @@ def test_a_duplicated_key_fails_with_the_rows(copy):
 def test_codes_ranges_numerators_box_and_suppression_fail(copy):
     con = copy
     key = "cds = '33670330000000' and studentgroup = 'SED'"
-    con.execute(f"update raw.grad set studentgroup = 'XX' where cds = '33670330000000' and studentgroup = 'WH'")
+    con.execute("update raw.grad set studentgroup = 'XX' where cds = '33670330000000' and studentgroup = 'WH'")
     con.execute(f"update raw.grad set color = 7, currnumer = currdenom + 1 where {key}")
     con.execute("update raw.grad set currstatus = 104.2 where cds = '33670330000000' and studentgroup = 'AS'")
     con.execute("update raw.grad set box = box + 10 where color > 0 and cds = '33670330000000' "

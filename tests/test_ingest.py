@@ -230,7 +230,8 @@ def test_a_byte_that_is_not_windows_1252_is_reported_with_its_line(tmp_path):
 
 def test_a_reporting_year_that_contradicts_the_folder_is_an_error(tmp_path):
     err, before, after = _load_good_then(
-        tmp_path, GRAD17, lambda ls: "\n".join(ls[:50] + [ln.replace("\t2017f", "\t2018") for ln in ls[50:60]] + ls[60:]))
+        tmp_path, GRAD17,
+        lambda ls: "\n".join(ls[:50] + [ln.replace("\t2017f", "\t2018") for ln in ls[50:60]] + ls[60:]))
     assert "reportingyear should be '2017f'" in str(err) and "'2018' (10 rows)" in str(err)
     assert err.column == "31 (reportingyear)"
     assert before == after

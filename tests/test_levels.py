@@ -21,8 +21,6 @@ from orchestration.synth.generator import write_layout
 
 from .eligibility_fixtures import required_group_rows
 
-from .conftest import BUNDLED_RAW
-
 pytestmark = pytest.mark.slow
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -22,7 +22,12 @@ import pytest
 
 from orchestration.cli import main
 from orchestration.publish.postgres import (
-    PostgresError, PostgresTarget, copy_sources, publish_to_postgres, run_dbt_build, source_tables,
+    PostgresError,
+    PostgresTarget,
+    copy_sources,
+    publish_to_postgres,
+    run_dbt_build,
+    source_tables,
 )
 from orchestration.publish.publisher import PUBLISHED_MARTS
 from orchestration.transform.project import ensure_manifest
@@ -181,9 +186,9 @@ def test_hand_worked_determinations_read_from_postgres(published):
     _, flips = _pg_rows(target, """select cds, program, flip, colour_changes
                                    from marts.fct_preview_public_determination_flips""")
     assert sorted(flips) == sorted([
-        (lea(31), "DA", "no longer identified in public", "chronic SWD: Red -> Orange"),
-        (lea(32), "DA", "newly identified in public", "susp SWD: Orange -> Red"),
-        (school(30, 800), "ESSA", "newly identified in public",
+        (lea(31), "da", "no longer identified in public", "chronic SWD: Red -> Orange"),
+        (lea(32), "da", "newly identified in public", "susp SWD: Orange -> Red"),
+        (school(30, 800), "essa", "newly identified in public",
          "chronic ALL: Yellow -> Red; susp ALL: Yellow -> Red"),
     ])
 

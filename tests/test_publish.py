@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from orchestration import settings as app_settings
-from orchestration.publish import publisher
+from orchestration.publish import publisher, store
 from orchestration.publish.publisher import PUBLISHED_MARTS, PublishError, publish_release
 
 from .conftest import publication_state
@@ -65,7 +65,7 @@ def test_republishing_switches_atomically_and_keeps_one_version(bundled_warehous
     publish_release(bundled_warehouse, published, "2018-public", REPO, log=lambda _m: None)
     second = os.readlink(published / "2018-public")
     assert second != first and not (published / first).exists()
-    assert len(list((published / publisher.VERSIONS_DIR).iterdir())) == 1
+    assert len(list((published / store.VERSIONS_DIR).iterdir())) == 1
     assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
 
 

@@ -11,10 +11,18 @@ import pytest
 
 from orchestration.releases import registry
 from orchestration.releases.discovery import (
-    Release, all_release_keys, discover_releases, raw_dir_warnings, release_files,
+    Release,
+    all_release_keys,
+    discover_releases,
+    raw_dir_warnings,
+    release_files,
 )
 from orchestration.releases.registry import (
-    ALL_LAYOUTS, LAYOUTS, RegistryError, layout_for_file, match_header,
+    ALL_LAYOUTS,
+    LAYOUTS,
+    RegistryError,
+    layout_for_file,
+    match_header,
 )
 
 from .conftest import BUNDLED_RAW, REPO

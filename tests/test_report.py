@@ -24,6 +24,7 @@ import duckdb
 import pytest
 
 from orchestration import settings as app_settings
+from orchestration import vocabulary
 from orchestration.report import builder, svg
 from orchestration.report.builder import BADGE_HEX, COLOUR_HEX, ReportError, build_report
 from tests.browser import launch_chromium
@@ -277,7 +278,7 @@ def test_the_state_page_counts_are_the_marts_counts(published, browser):
         assert count("#essa-schools") == schools == 1
         by_status = dict(_query(published, key, "select assistance_status, count(*) "
                                                 "from marts.fct_essa_school_determinations group by all"))
-        for status in builder.ESSA_STATUSES:
+        for status in vocabulary.essa_statuses():
             assert count(f'#essa-status td[data-status="{status}"]') == by_status.get(status, 0), status
         assert by_status == {"CSI Low Performing": 1}
         entities = _query(published, key, "select count(distinct (program, cds)) "

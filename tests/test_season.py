@@ -21,7 +21,6 @@ import json
 import shutil
 import time
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -92,7 +91,8 @@ def _wait_for_run_id(port: int, run_id: str, timeout: float = RUN_TIMEOUT) -> st
 
 
 def _backfill(port: int, asset_keys: list[str], partitions: list[str], timeout: float = RUN_TIMEOUT) -> dict:
-    data = graphql(port, """mutation B($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
+    data = graphql(port, """mutation B($params: LaunchBackfillParams!) {
+          launchPartitionBackfill(backfillParams: $params) {
           __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }""",
                    {"params": {"assetSelection": [{"path": key.split("/")} for key in asset_keys],
                                "partitionNames": partitions}})
@@ -114,7 +114,8 @@ def _sensor(port: int, action: str) -> None:
     selector = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": "raw_files_changed"}
     if action == "start":
         data = graphql(port, """mutation S($s: SensorSelector!) { startSensor(sensorSelector: $s) {
-              __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }""", {"s": selector})
+              __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }""",
+                       {"s": selector})
         assert data["startSensor"]["sensorState"]["status"] == "RUNNING", data
     else:
         state = graphql(port, """query Q($s: SensorSelector!) { sensorOrError(sensorSelector: $s) {
@@ -211,8 +212,8 @@ def test_the_public_run_publishes_the_diff(season):
         flips = con.execute(FLIPS).fetchall()
     finally:
         con.close()
-    assert flips == [(lea(1), "DA", "no longer identified in public", "chronic SWD: Red -> Orange"),
-                     (lea(2), "DA", "newly identified in public", "susp SWD: Orange -> Red")]
+    assert flips == [(lea(1), "da", "no longer identified in public", "chronic SWD: Red -> Orange"),
+                     (lea(2), "da", "newly identified in public", "susp SWD: Orange -> Red")]
     assert season["server_flips"] == flips                 # publish/postgres: the same rows on the server
     assert (season["published"] / "latest").resolve() == (season["published"] / "2023-public").resolve()
 
@@ -236,7 +237,8 @@ def test_the_ui_shows_metadata_checks_and_freshness(season):
     (facts,) = nodes["marts/fct_indicator_results"]["assetMaterializations"]
     entries = {e["label"]: e for e in facts["metadataEntries"]}
     assert entries["dagster/row_count"]["intValue"] > 0
-    assert {"cds", "student_group", "color"} <= {c["name"] for c in entries["dagster/column_schema"]["schema"]["columns"]}
+    columns = {c["name"] for c in entries["dagster/column_schema"]["schema"]["columns"]}
+    assert {"cds", "student_group", "color"} <= columns
     checks = {c["name"]: c for c in nodes["marts/fct_indicator_results"]["assetChecksOrError"]["checks"]}
     assert checks["gx_suite"]["executionForLatestMaterialization"]["status"] == "SUCCEEDED"
     assert nodes["publish/report"]["assetMaterializations"][0]["partition"] == "2023-public"

@@ -43,7 +43,12 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.loader import (
-    LINEAGE_COLUMNS, RAW_SCHEMA, RawFileError, _sql_literal, file_sha256, transaction,
+    LINEAGE_COLUMNS,
+    RAW_SCHEMA,
+    RawFileError,
+    _sql_literal,
+    file_sha256,
+    transaction,
 )
 from orchestration.releases.discovery import REFERENCE_DIR
 

@@ -25,15 +25,22 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from orchestration.releases.discovery import RawFile, Release, release_files
 from orchestration.releases.registry import (
-    COLUMN_TYPES, EXTRA_COLUMNS, STEM_INDICATOR, HeaderMatch, Layout, RegistryError,
-    choose_delimiter, match_header, raw_table_columns,
+    COLUMN_TYPES,
+    EXTRA_COLUMNS,
+    STEM_INDICATOR,
+    HeaderMatch,
+    Layout,
+    RegistryError,
+    choose_delimiter,
+    match_header,
+    raw_table_columns,
 )
 
 RAW_SCHEMA = "raw"
@@ -322,7 +329,7 @@ def load_release(
     files: list[RawFile] = release_files(raw_dir, release)  # RegistryError names every file it cannot place
     ensure_raw_tables(con)
     loads: list[FileLoad] = []
-    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
     with tempfile.TemporaryDirectory(prefix="cadash-ingest-") as tmp:
         prepared = [prepare_file(f.path, f.layout, Path(tmp), log) for f in files]
         for prep in prepared:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -28,8 +28,18 @@ import duckdb
 from orchestration.ingest.cde_lists import CDE_LIST_TABLES, load_cde_lists
 from orchestration.ingest.cde_lists import ensure_tables as ensure_cde_list_tables
 from orchestration.ingest.loader import (
-    LINEAGE_COLUMNS, RAW_SCHEMA, RawFileError, _hash_and_encoding, _read_header, _sql_literal, _transcode_cp1252,
-    ensure_table, insert_file, lineage, prepare_file, transaction,
+    LINEAGE_COLUMNS,
+    RAW_SCHEMA,
+    RawFileError,
+    _hash_and_encoding,
+    _read_header,
+    _sql_literal,
+    _transcode_cp1252,
+    ensure_table,
+    insert_file,
+    lineage,
+    prepare_file,
+    transaction,
 )
 from orchestration.releases.discovery import REFERENCE_DIR
 from orchestration.releases.registry import REFERENCE_LAYOUTS, REFERENCE_STEMS
@@ -137,7 +147,7 @@ def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, log: Ca
     `before_commit(con, name)` sees the new rows inside the transaction; if it raises, nothing changes."""
     ensure_reference_tables(con)
     loads = []
-    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
     for ref in REFERENCE_INPUTS:
         path = raw_dir / ref.relative_path
         with tempfile.TemporaryDirectory(prefix="cadash-reference-") as tmp:

@@ -1,33 +1,26 @@
 """Atomic publication of one release for BI readers: Parquet per published mart, a DuckDB snapshot holding the same
 tables, and manifest.json (row counts, sha256 of every file, code and dependency versions, build time).
 
-Layout under the publish dir:
-
-    .versions/<release>-<build id>/   one complete publication (files written into a staging dir first)
-    <release>   -> .versions/...      a symlink, switched atomically (rename of a new link over the old one)
-    latest      -> <newest public release>
-
-A reader that opens `published/<release>/…` sees either the previous publication or the new one, never a mix; a
-failure anywhere before the switch leaves the previous publication byte for byte as it was (the staging dir is
-removed). The snapshot holds tables only: DuckDB views remember the catalog name of the file they were made in, so a
-copied or renamed file would break them.
+The publication folder's layout (versions, links, `latest`) and its atomic switch belong to store.py: a reader sees
+the previous publication or the new one, never a mix, and a failure before the switch leaves the previous one byte
+for byte as it was. The snapshot holds tables only: DuckDB views remember the catalog name of the file they were
+made in, so a copied or renamed file would break them.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
 from orchestration.ingest.loader import file_sha256
+from orchestration.publish.store import MANIFEST, StagingFailed, SwitchFailed, VersionedDir
 from orchestration.releases.discovery import Release
 
 # (schema.table, how the release's rows are selected): 'release' = release_key column, 'all' = reference tables
@@ -50,9 +43,7 @@ PUBLISHED_MARTS: tuple[tuple[str, str], ...] = (
     *((f"marts.cde_essaassistance{yy}", "all") for yy in (22, 23, 24, 25)),
 )
 DEPENDENCIES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great_expectations", "pandas")
-VERSIONS_DIR = ".versions"
 PUBLISH_MEMORY = "400MB"
-LATEST = "latest"
 
 
 class PublishError(RuntimeError):
@@ -94,49 +85,21 @@ def _existing_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     ).fetchall()}
 
 
-def _switch_link(link: Path, target: str) -> None:
-    """Point `link` at `target` atomically: make a new link beside it and rename it over the old one."""
-    temporary = link.with_name(f".{link.name}.{uuid.uuid4().hex}.link")
-    os.symlink(target, temporary)
-    os.replace(temporary, link)
-
-
-def _newest_public(publish_dir: Path) -> str | None:
-    releases = [Release.parse(p.name) for p in publish_dir.iterdir()
-                if p.is_symlink() and p.name.endswith("-public")]
-    return max(releases, key=lambda r: r.sort_key()).key if releases else None
-
-
 def publish_release(warehouse: Path, publish_dir: Path, release: str, repo: Path,
                     log=print) -> Publication:
-    """Write the release's published marts to a staging directory, then switch `publish_dir/<release>` to it."""
+    """Write the release's published marts to a staging directory, then switch `publish_dir/<release>` to it
+    (store.VersionedDir owns the folder's layout)."""
     Release.parse(release)  # a malformed key is an error before anything is written
-    publish_dir = publish_dir.resolve()
-    staging = publish_dir / f".staging-{release}-{uuid.uuid4().hex[:12]}"
-    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
-    version_dir = publish_dir / VERSIONS_DIR / f"{release}-{build_id}"
+    publications = VersionedDir.publications(publish_dir)
     try:
-        (publish_dir / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
-        staging.mkdir()
-        manifest = _write_publication(warehouse, staging, release, repo, log)
-        os.rename(staging, version_dir)
-    except (OSError, duckdb.Error, PublishError) as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise PublishError(f"publishing {release} to {publish_dir} failed, the previous publication is unchanged: "
-                           f"{exc}") from exc
-    link = publish_dir / release
-    previous = os.readlink(link) if link.is_symlink() else None
-    try:
-        _switch_link(link, os.path.relpath(version_dir, publish_dir))
-        newest = _newest_public(publish_dir)
-        if newest is not None:
-            _switch_link(publish_dir / LATEST, newest)
-    except OSError as exc:
-        shutil.rmtree(version_dir, ignore_errors=True)
-        raise PublishError(f"switching {link} to the new publication failed, the previous one is unchanged: "
-                           f"{exc}") from exc
-    if previous is not None and previous != os.path.relpath(version_dir, publish_dir):
-        shutil.rmtree(publish_dir / previous, ignore_errors=True)  # readers with open files keep them (POSIX)
+        version_dir, manifest = publications.replace(
+            release, lambda staging: _write_publication(warehouse, staging, release, repo, log))
+    except StagingFailed as exc:
+        raise PublishError(f"publishing {release} to {publications.root} failed, the previous publication is "
+                           f"unchanged: {exc}") from exc.__cause__
+    except SwitchFailed as exc:
+        raise PublishError(f"switching {publications.path(release)} to the new publication failed, the previous "
+                           f"one is unchanged: {exc}") from exc.__cause__
     log(f"published {release}: {version_dir}")
     return Publication(release, version_dir, manifest)
 
@@ -182,7 +145,7 @@ def _write_publication(warehouse: Path, out: Path, release: str, repo: Path, log
         con.close()
     manifest = {
         "release": release,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "warehouse": str(warehouse),
         "code_version": code_version(repo),
         "dependencies": _dependency_versions(),
@@ -190,7 +153,7 @@ def _write_publication(warehouse: Path, out: Path, release: str, repo: Path, log
         "snapshot": {"file": snapshot.name, "bytes": snapshot.stat().st_size, "sha256": file_sha256(snapshot),
                      "tables": [t for t, _ in PUBLISHED_MARTS]},
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     for path in out.iterdir():  # on disk before the switch makes it visible
         with path.open("rb") as handle:
             os.fsync(handle.fileno())

@@ -21,11 +21,11 @@ earlier years' missing previews are not (CDE does not hand out old previews).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from orchestration.publish.store import VersionedDir
 from orchestration.releases.discovery import Release, release_dir
 from orchestration.releases.registry import REPORT_YEARS
 
@@ -76,14 +76,12 @@ def _newest_file(folder: Path) -> datetime | None:
     if not folder.is_dir():
         return None
     times = [p.stat().st_mtime for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return datetime.fromtimestamp(max(times), tz=timezone.utc) if times else None
+    return datetime.fromtimestamp(max(times), tz=UTC) if times else None
 
 
 def _published_at(publish_dir: Path, release: Release) -> datetime | None:
-    manifest = publish_dir / release.key / "manifest.json"
-    if not manifest.is_file():
-        return None
-    return datetime.fromisoformat(json.loads(manifest.read_text())["built_at"])
+    manifest = VersionedDir.publications(publish_dir).manifest(release.key)
+    return None if manifest is None else datetime.fromisoformat(manifest["built_at"])
 
 
 def _ago(delta: timedelta) -> str:

@@ -1,7 +1,7 @@
 """The `release_freshness` asset check on publish/release, its job and its daily schedule (freshness.py has the
 rules). No `from __future__ import annotations` here: Dagster checks the context annotation at definition time."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -24,9 +24,9 @@ PUBLISHED_RELEASE = dg.AssetKey(["publish", "release"])
 def release_freshness_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     config = app_settings.load()
     as_of = context.op_execution_context.op_config["as_of"]
-    now = datetime.fromisoformat(as_of) if as_of else datetime.now(timezone.utc)
+    now = datetime.fromisoformat(as_of) if as_of else datetime.now(UTC)
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     results = release_freshness(config.raw_dir, config.publish_dir, now)
     problems = [r for r in results if r.is_problem]
     for result in results:

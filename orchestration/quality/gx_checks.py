@@ -11,8 +11,8 @@ Each check's metadata lists the failing expectations with a sample of failing ro
 runs (gx_runner), so loading the definitions stays fast; the suite files are read at definition time (JSON only).
 """
 
-import duckdb
 import dagster as dg
+import duckdb
 
 from orchestration import settings as app_settings
 from orchestration.quality import gx_runner
@@ -95,7 +95,8 @@ class RawGate:
             if not result.success:
                 failed.append(result)
         self.log(f"quality gate: {len(tables)} raw suite(s) on {', '.join(releases) or 'reference inputs'} "
-                 f"({rows:,} rows, {expectations:,} expectations): " + ("passed" if not failed else f"{len(failed)} failed"))
+                 f"({rows:,} rows, {expectations:,} expectations): "
+                 + ("passed" if not failed else f"{len(failed)} failed"))
         if failed:
             raise QualityGateError(failed)
 

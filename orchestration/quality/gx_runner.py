@@ -5,9 +5,11 @@ data only (expectations/README.md has the format):
 
 | frame            | one row per                                     | what its expectations can say                   |
 |------------------|-------------------------------------------------|-------------------------------------------------|
-| `rows`           | row of the table in one release                 | keys, code lists, ranges, numerator <= denominator, box vs levels (with `derived` columns), suppression |
-| `entities`       | school / LEA / state of one release             | every entity has its ALL row (`has_required_group`) |
-| `release_size`   | release (x `size_by`), beside the previous one  | row count within a band of the previous release of the same table |
+| `rows`           | row of the table in one release                 | keys, code lists, ranges, numerator <=          |
+|                  |                                                 | denominator, box vs levels (`derived` columns), |
+|                  |                                                 | suppression                                     |
+| `entities`       | school / LEA / state of one release             | every entity has its ALL row                    |
+| `release_size`   | release (x `size_by`), beside the previous one  | row count within a band of the previous release |
 | `stage_coverage` | entity of a report year with both stages loaded | preview and public cover the same entities      |
 
 Frames are read one release at a time (a statewide release of fct_indicator_results is ~0.7 M rows) and only the

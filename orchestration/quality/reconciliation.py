@@ -1,7 +1,8 @@
 """Reconciliation checks: do the levels and colours recomputed from the rule seeds agree with CDE's?
 
 `level_reconciliation` fails when, for any indicator and report year of the run's releases, the share of coloured
-rows whose recomputed colour equals the reported one is below its threshold in seeds/rules/reconciliation_thresholds.csv.
+rows whose recomputed colour equals the reported one is below its threshold in
+seeds/rules/reconciliation_thresholds.csv.
 How loudly depends on whose data it is:
 - CDE's files (any raw dir that `cadash generate` did not write): a **warning** (severity WARN), never a refusal.
   Determinations use the levels CDE published, so a correct CDE release must publish even when our rule seeds are
@@ -16,8 +17,8 @@ No `from __future__ import annotations` here: Dagster checks the context annotat
 """
 
 
-import duckdb
 import dagster as dg
+import duckdb
 
 from orchestration import settings as app_settings
 from orchestration.partitions import RELEASES

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.releases.registry import (
-    REPORT_YEARS, STAGES, Layout, RegistryError, layout_for_file, reference_layout,
+    REPORT_YEARS,
+    STAGES,
+    Layout,
+    RegistryError,
+    layout_for_file,
+    reference_layout,
 )
 
 _RELEASE_KEY = re.compile(r"^(\d{4})-(preview|public)$")
@@ -31,7 +36,7 @@ class Release:
         return f"{self.report_year}-{self.stage}"
 
     @classmethod
-    def parse(cls, key: str) -> "Release":
+    def parse(cls, key: str) -> Release:
         match = _RELEASE_KEY.match(key.strip())
         if not match:
             raise ValueError(f"'{key}' is not a release key: expected <report year>-<preview|public>, e.g. 2018-public")

@@ -25,7 +25,7 @@ PUBLISHED_REPORT = dg.AssetKey(["publish", "report"])
                 "atomically; reports/latest points to the newest public release (README: Report).",
 )
 def release_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    from orchestration.report.builder import build_report   # jinja2 and the page code only when a report is built
+    from orchestration.report.builder import build_report  # jinja2 and the page code only when a report is built
 
     config = app_settings.load()
     reports = {}

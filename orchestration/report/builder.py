@@ -31,10 +31,8 @@ import os
 import re
 import shutil
 import time
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,14 +41,14 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
-from orchestration.publish.publisher import LATEST, VERSIONS_DIR, _switch_link
+from orchestration import vocabulary
+from orchestration.publish.store import MANIFEST, StagingFailed, SwitchFailed, VersionedDir
 from orchestration.releases.discovery import Release
 from orchestration.report import grid as grid_html
 from orchestration.report import svg
 from orchestration.rules import Rules
 from orchestration.settings import DBT_PROJECT_DIR
 
-REPORTS_DIR = "reports"
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STYLESHEET = HERE / "report.css"
@@ -58,20 +56,14 @@ LEVEL_LABELS = DBT_PROJECT_DIR / "seeds" / "eligibility" / "level_labels.csv"
 REPORT_MEMORY = "400MB"
 STATE_CDS = "00000000000000"
 MAX_TREND_GROUPS = 3          # lines besides All Students in an LEA's trend plots (readable, and pages stay small)
-INDICATORS = ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science")
-AVERAGE_INDICATORS = {"ela", "math", "science"}      # status in points from standard, else a percent
 
 # The Dashboard colours (seed code -> label in seeds/eligibility/level_labels.csv -> this hex); report.css uses the
 # same values (a test checks the CSS against this table).
 COLOUR_HEX = {"Red": "#c8102e", "Orange": "#f08a24", "Yellow": "#f6d13a", "Green": "#2f7d32", "Blue": "#1f6fb2"}
-NO_COLOUR_HEX = "#eceff1"
 # status badges (not Dashboard colours, so they are never read as a rating)
 BADGE_HEX = {"da": "#4a2a7a", "da2": "#8a6fb3", "ga": "#e3e6ea", "csi": "#6b1d3a", "atsi": "#0d5c63",
              "tsi": "#5c6b73"}
 LEA_TYPES = {"district": "District", "coe": "County office of education", "charter": "Charter school"}
-ESSA_STATUSES = ("CSI Low Performing", "CSI Low Graduation Rate", "ATSI", "TSI", "General Assistance")
-DA_STATUSES = ("Differentiated Assistance", "Differentiated Assistance, Year 1", "Differentiated Assistance, Year 2",
-               "General Assistance")
 _COLOUR_WORDS = re.compile(r"\b(Red|Orange|Yellow|Green|Blue)\b")
 
 
@@ -94,22 +86,7 @@ class ReportResult:
 # --------------------------------------------------------------------------------------------------- publications
 def published_releases(publish_dir: Path) -> list[str]:
     """The releases published under `publish_dir` (links to a complete version directory), in time order."""
-    if not publish_dir.is_dir():
-        return []
-    return [r.key for r in _linked_releases(publish_dir, "manifest.json")]
-
-
-def _linked_releases(directory: Path, marker: str) -> list[Release]:
-    """The releases that `directory` links by name (not `latest`) to a directory holding `marker`, in time order;
-    other names are ignored."""
-    found = []
-    for path in directory.iterdir():
-        if path.is_symlink() and path.name != LATEST and (path / marker).is_file():
-            try:
-                found.append(Release.parse(path.name))
-            except ValueError:
-                continue
-    return sorted(found, key=Release.sort_key)
+    return [r.key for r in VersionedDir.publications(publish_dir).releases()]
 
 
 def _trend_releases(available: list[str], release: Release) -> list[str]:
@@ -139,7 +116,7 @@ class Labels:
     _cache: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls) -> "Labels":
+    def load(cls) -> Labels:
         colour, status = {}, {}
         with LEVEL_LABELS.open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
@@ -213,7 +190,7 @@ def load(publish_dir: Path, release: Release) -> ReportData:
         raise ReportError(f"{release.key} is not published under {publish_dir} (published: "
                           f"{', '.join(available) or 'none'}); run `cadash build` first")
     version = Path(os.path.realpath(publish_dir / release.key))   # one version throughout, even if republished
-    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
     trend_releases = _trend_releases(available, release)
     con = duckdb.connect(config={"memory_limit": REPORT_MEMORY})
     try:
@@ -334,8 +311,7 @@ def _load_diff(con, data: ReportData, publish_dir: Path, available: list[str]) -
         return
     built = {}
     for key in pair:
-        manifest = json.loads((publish_dir / key / "manifest.json").read_text(encoding="utf-8"))
-        built[key] = manifest.get("built_at", "")
+        built[key] = (VersionedDir.publications(publish_dir).manifest(key) or {}).get("built_at", "")
     source = max(pair, key=lambda k: (built[k], k.endswith("public")))
     folder = Path(os.path.realpath(publish_dir / source))
     flips_file = folder / "fct_preview_public_determination_flips.parquet"
@@ -396,13 +372,13 @@ def badge_class(status: str | None) -> str:
 
 
 def _unit(indicator: str) -> str:
-    return "pts" if indicator in AVERAGE_INDICATORS else "%"
+    return "pts" if indicator in vocabulary.points_indicators() else "%"
 
 
 def _fmt_status(value, indicator: str) -> str:
     if value is None:
         return "–"
-    if indicator in AVERAGE_INDICATORS:
+    if indicator in vocabulary.points_indicators():
         return svg.format_value(value, "pts")
     return f"{value:,.1f}%"
 
@@ -411,7 +387,7 @@ def _fmt_change(value, indicator: str) -> str:
     if value is None:
         return "–"
     text = f"{value:+,.1f}".replace("-", "\u2212")
-    return text + (" pts" if indicator in AVERAGE_INDICATORS else "")
+    return text + (" pts" if indicator in vocabulary.points_indicators() else "")
 
 
 class PageModel:
@@ -438,7 +414,7 @@ class PageModel:
         for row in self.data.results.get(cds, []):
             by_indicator[row["indicator"]].append(row)
         out = []
-        for indicator in INDICATORS:
+        for indicator in vocabulary.indicators():
             rows = sorted(by_indicator.get(indicator, []), key=lambda r: self.group_order.get(r["student_group"], 999))
             if not rows:
                 continue
@@ -482,7 +458,7 @@ class PageModel:
             for grid in distinct.values():
                 cells = defaultdict(list)
                 unplaced = []
-                for row, view in grid["members"]:
+                for _row, view in grid["members"]:
                     if view["colour"] and view["status_level"] and view["change_level"]:
                         cells[(view["status_level"], view["change_level"])].append(view)
                     else:
@@ -515,7 +491,7 @@ class PageModel:
     # ---------------------------------------------------------------- trends
     def trends(self, cds: str) -> list[dict]:
         out = []
-        for indicator in INDICATORS:
+        for indicator in vocabulary.indicators():
             groups = self.data.trends.get(cds, {}).get(indicator)
             if not groups:
                 continue
@@ -589,10 +565,11 @@ def _state_counts(data: ReportData) -> dict:
     return {
         "leas": len(leas),
         "da_eligible": sum(1 for lea in leas if lea["is_eligible"]),
-        "da_status": [(s, da_status.get(s, 0)) for s in DA_STATUSES if da_status.get(s) or s == "General Assistance"],
+        "da_status": [(s, da_status.get(s, 0)) for s in vocabulary.da_statuses()
+                      if da_status.get(s) or s == "General Assistance"],
         "da_transition": sorted(Counter(lea.get("transition") for lea in leas if lea.get("transition")).items()),
         "schools": len(data.schools),
-        "essa_status": [(s, essa_status.get(s, 0)) for s in ESSA_STATUSES],
+        "essa_status": [(s, essa_status.get(s, 0)) for s in vocabulary.essa_statuses()],
         "essa_exits": sorted(Counter(s["exit_status"] for s in data.schools
                                      if s["exit_status"] not in (None, "NOEXIT")).items()),
         "near_miss_entities": len({(n["program"], n["cds"]) for n in data.near_misses}),
@@ -636,7 +613,7 @@ def render(data: ReportData, out: Path, log=print) -> dict[str, int]:
     flips_by_county: dict[str, list[dict]] = defaultdict(list)
     flip_rows = []
     for f in data.flips:
-        lea_cds = f["cds"] if f["program"] == "DA" else (f["district_cds"] or f["cds"][:7] + "0000000")
+        lea_cds = f["cds"] if f["program"] == "da" else (f["district_cds"] or f["cds"][:7] + "0000000")
         row = {**f, "lea_cds": lea_cds, "has_lea_page": lea_cds in data.leas}
         flip_rows.append(row)
         flips_by_county[f["cds"][:2]].append(row)
@@ -713,68 +690,46 @@ def _change_table(summary: list[dict]) -> dict:
     table: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(kinds, 0))
     for row in summary:
         table[row["indicator"]][row["change_kind"]] += row["n"]
-    rows = [(ind, [table[ind][k] for k in kinds]) for ind in INDICATORS if ind in table]
+    rows = [(ind, [table[ind][k] for k in kinds]) for ind in vocabulary.indicators() if ind in table]
     totals = [sum(r[1][i] for r in rows) for i in range(len(kinds))]
     return {"kinds": kinds, "rows": rows, "totals": totals}
 
 
 # --------------------------------------------------------------------------------------------------- atomic build
-def _write_index(reports: Path) -> None:
-    """reports/index.html: the releases that have a report (written to a temp file, then renamed)."""
-    keys = _linked_releases(reports, "index.html")[::-1]
+def _write_index(reports: VersionedDir) -> None:
+    """reports/index.html: the releases that have a report."""
     html = _environment().get_template("releases.html.j2").render(
-        releases=[r.key for r in keys], latest=os.readlink(reports / LATEST) if (reports / LATEST).is_symlink()
-        else None)
-    temporary = reports / f".index.{uuid.uuid4().hex}.html"
-    temporary.write_text(html, encoding="utf-8")
-    os.replace(temporary, reports / "index.html")
-
-
-def _newest_public(reports: Path) -> str | None:
-    public = [r for r in _linked_releases(reports, "index.html") if r.stage == "public"]
-    return public[-1].key if public else None
+        releases=[r.key for r in reports.releases()[::-1]], latest=reports.latest())
+    reports.write_file("index.html", html)
 
 
 def build_report(publish_dir: Path, release: str, log=print) -> ReportResult:
-    """Build the report of one published release into <publish_dir>/reports/<release>/, atomically."""
+    """Build the report of one published release into <publish_dir>/reports/<release>/, atomically (the folder's
+    layout and switch: store.VersionedDir)."""
     started = time.monotonic()
     parsed = Release.parse(release)
     publish_dir = Path(publish_dir).resolve()
-    reports = publish_dir / REPORTS_DIR
-    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
-    staging = reports / f".staging-{release}-{uuid.uuid4().hex[:12]}"
-    version_dir = reports / VERSIONS_DIR / f"{release}-{build_id}"
+    reports = VersionedDir.reports(publish_dir)
     try:
         data = load(publish_dir, parsed)
-        (reports / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
-        staging.mkdir()
-        pages = render(data, staging, log)
-        os.rename(staging, version_dir)
+    except ReportError:
+        raise
     except Exception as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, ReportError):
-            raise
         raise ReportError(f"the report of {release} failed, the previous report is unchanged: "
                           f"{type(exc).__name__}: {exc}") from exc
-    link = reports / release
-    previous = os.readlink(link) if link.is_symlink() else None
-    target = os.path.relpath(version_dir, reports)
     try:
-        _switch_link(link, target)
-        newest = _newest_public(reports)
-        if newest is not None:
-            _switch_link(reports / LATEST, newest)
+        version_dir, pages = reports.replace(release, lambda staging: render(data, staging, log))
         _write_index(reports)
-    except OSError as exc:
-        if not link.is_symlink() or os.readlink(link) != target:
-            shutil.rmtree(version_dir, ignore_errors=True)
-        raise ReportError(f"switching {link} to the new report failed: {exc}") from exc
-    if previous is not None and previous != target:
-        shutil.rmtree(reports / previous, ignore_errors=True)
+    except StagingFailed as exc:
+        cause = exc.__cause__
+        raise ReportError(f"the report of {release} failed, the previous report is unchanged: "
+                          f"{type(cause).__name__}: {cause}") from cause
+    except (SwitchFailed, OSError) as exc:
+        raise ReportError(f"switching {reports.path(release)} to the new report failed: {exc}") from exc
     seconds = time.monotonic() - started
     total = sum(pages.values())
     log(f"report {release}: {total:,} pages ({pages['state']} state, {pages['county']} county, {pages['lea']:,} LEA) "
-        f"in {seconds:.1f} s: {link / 'index.html'}")
+        f"in {seconds:.1f} s: {reports.path(release) / 'index.html'}")
     return ReportResult(release, version_dir, pages, seconds)
 
 

@@ -79,7 +79,8 @@ def indicator_section(section: dict, year: int) -> Markup:
     indicator = escape(section["indicator"])
     lower = "; lower is better" if section["direction"] == "lower" else ""
     out = [f'<section class="indicator" id="grid-{indicator}"><h3>{escape(section["name"])}</h3>'
-           f'<p class="muted">{escape(section["measure"])}{lower}.</p><div class="indicator-body"><div class="grid-col">']
+           f'<p class="muted">{escape(section["measure"])}{lower}.</p>'
+           '<div class="indicator-body"><div class="grid-col">']
     if section["reporting"] == "colour":
         for grid in section["grids"]:
             out += _colour_grid(section, grid, year, len(section["grids"]) > 1)

@@ -14,7 +14,6 @@ from orchestration.transform.partition_vars import dbt_vars_for_partitions
 from orchestration.transform.project import DBT_PROJECT, MANIFEST, ensure_manifest
 from orchestration.transform.table_metadata import with_progress_and_metadata
 
-
 QUALITY_MODELS = {"fct_level_reconciliation", "fct_level_disagreements", "int_indicator_results__levels_computed"}
 
 

@@ -14,11 +14,11 @@ with colour_changes as (
 ),
 
 da as (
-    {{ stage_pair_flips('DA', ref('fct_da_eligibility'), 'lea_name', 'is_eligible') }}
+    {{ stage_pair_flips('da', ref('fct_da_eligibility'), 'lea_name', 'is_eligible') }}
 ),
 
 essa as (
-    {{ stage_pair_flips('ESSA', ref('fct_essa_school_determinations'), 'school_name', 'is_identified') }}
+    {{ stage_pair_flips('essa', ref('fct_essa_school_determinations'), 'school_name', 'is_identified') }}
 ),
 
 flips as (

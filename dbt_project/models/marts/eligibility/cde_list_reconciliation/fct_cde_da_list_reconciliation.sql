@@ -13,7 +13,7 @@ cde as (
     select l.*, s.is_identified
     from {{ ref('stg_reference__cde_da_list') }} as l
     join year_inputs as y on y.report_year = l.report_year
-    left join {{ ref('cde_list_statuses') }} as s on s.program = 'da' and s.cde_status = l.assistance_status
+    left join {{ ref('da_assistance_statuses') }} as s on s.assistance_status = l.assistance_status
     where l.is_reconciliation_source
 ),
 

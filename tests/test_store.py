@@ -1,0 +1,75 @@
+"""The publication folder (orchestration/publish/store.py) without a warehouse: versions written in staging and
+switched in by link, `latest`, the release list, and failures that leave the previous version as it was."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from orchestration import vocabulary
+from orchestration.publish.store import LATEST, MANIFEST, VERSIONS_DIR, StagingFailed, VersionedDir
+
+
+def _writer(text: str):
+    def write(staging):
+        (staging / MANIFEST).write_text(f'{{"built_at": "2024-12-01T00:00:00+00:00", "text": "{text}"}}')
+        return text
+    return write
+
+
+def test_a_version_is_switched_in_and_the_one_it_left_is_removed(tmp_path):
+    store = VersionedDir.publications(tmp_path)
+    first, result = store.replace("2024-preview", _writer("one"))
+    assert result == "one" and first.parent.name == VERSIONS_DIR
+    second, _ = store.replace("2024-preview", _writer("two"))
+    assert os.path.realpath(tmp_path / "2024-preview") == str(second)
+    assert not first.exists() and [p.name for p in (tmp_path / VERSIONS_DIR).iterdir()] == [second.name]
+    assert store.manifest("2024-preview")["text"] == "two"
+    assert store.manifest("2023-public") is None
+
+
+def test_latest_follows_the_newest_public_release_and_previews_do_not_move_it(tmp_path):
+    store = VersionedDir.publications(tmp_path)
+    store.replace("2023-public", _writer("a"))
+    store.replace("2024-preview", _writer("b"))
+    assert store.latest() == "2023-public"
+    store.replace("2022-public", _writer("c"))
+    assert store.latest() == "2023-public"
+    assert [r.key for r in store.releases()] == ["2022-public", "2023-public", "2024-preview"]
+    assert os.readlink(tmp_path / LATEST) == "2023-public"
+
+
+def test_a_failed_write_leaves_the_previous_version_and_no_staging_dir(tmp_path):
+    store = VersionedDir.publications(tmp_path)
+    store.replace("2024-public", _writer("kept"))
+
+    def failing(staging):
+        (staging / "half.parquet").write_bytes(b"PAR1")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(StagingFailed, match="No space left") as caught:
+        store.replace("2024-public", failing)
+    assert isinstance(caught.value.__cause__, OSError)
+    assert store.manifest("2024-public")["text"] == "kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [VERSIONS_DIR, "2024-public", LATEST]
+
+
+def test_names_that_are_not_releases_are_not_listed(tmp_path):
+    store = VersionedDir.reports(tmp_path)
+    store.replace("2024-public", lambda staging: (staging / "index.html").write_text("<html>"))
+    (store.root / "notes").mkdir()
+    os.symlink("notes", store.root / "2O24-public")
+    assert [r.key for r in store.releases()] == ["2024-public"]
+    with pytest.raises(ValueError):
+        store.replace("2024-final", _writer("x"))
+
+
+def test_the_vocabularies_come_from_their_seeds():
+    assert vocabulary.indicators() == ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science")
+    assert vocabulary.points_indicators() == {"ela", "math", "science"}
+    assert set(vocabulary.programs()) == {"da", "essa"}
+    assert vocabulary.da_statuses()[0] == "Differentiated Assistance"
+    assert vocabulary.da_statuses()[-1] == "General Assistance" and len(vocabulary.da_statuses()) == 4
+    assert vocabulary.essa_statuses() == ("CSI Low Graduation Rate", "CSI Low Performing", "ATSI", "TSI",
+                                          "General Assistance")
