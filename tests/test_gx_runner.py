@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from orchestration.quality import gx_runner
-from orchestration.quality.gx_runner import SuiteError, load_suite, run_suite, suites
+from orchestration.quality.gx_runner import SuiteError, load_suites, run_suite, suites
 
 RAW = {s["table"]: s for s in suites("raw")}
 MARTS = {s["table"]: s for s in suites("marts")}
@@ -99,14 +99,15 @@ def test_preview_and_public_covering_different_entities_fails(copy):
     assert outcome.sample[0]["cds"] == "33670330000000"
 
 
-def test_a_bad_mart_code_and_duplicate_key_fail(copy):
-    copy.execute("update marts.fct_da_eligibility set assistance_status = 'Intensive Assistance' "
+def test_a_mart_value_out_of_range_and_a_duplicate_key_fail(copy):
+    """(A status that is not in seeds/eligibility/da_assistance_statuses.csv is dbt's relationships test.)"""
+    copy.execute("update marts.fct_da_eligibility set qualifying_student_group_count = 21 "
                  "where cds = (select min(cds) from marts.fct_da_eligibility)")
     copy.execute("insert into marts.fct_da_eligibility select * from marts.fct_da_eligibility "
                  "where cds = (select max(cds) from marts.fct_da_eligibility) and report_year = 2018")
     failed = _failures(copy, "marts.fct_da_eligibility")
-    assert failed[("expect_column_values_to_be_in_set", "assistance_status")].sample[0]["assistance_status"] == \
-        "Intensive Assistance"
+    assert failed[("expect_column_values_to_be_between", "qualifying_student_group_count")].sample[0][
+        "qualifying_student_group_count"] == 21
     assert ("expect_compound_columns_to_be_unique", None) in failed
 
 
@@ -115,7 +116,21 @@ def test_a_suite_that_cannot_run_is_a_clear_error(tmp_path):
     bad.parent.mkdir()
     bad.write_text('{"name": "x", "table": "raw.x",\n "frames": {"rows": []},}')
     with pytest.raises(SuiteError, match=r"x.json, line 2, column"):
-        load_suite(bad)
+        load_suites(bad)
     bad.write_text('{"name": "x", "table": "raw.x", "frames": {"everything": []}}')
     with pytest.raises(SuiteError, match="unknown frame"):
-        load_suite(bad)
+        load_suites(bad)
+    bad.write_text('{"tables": ["raw.x", "raw.y"], "table": "raw.x", "frames": {"rows": []}}')
+    with pytest.raises(SuiteError, match="takes its name, table and asset from each table"):
+        load_suites(bad)
+
+
+def test_tables_with_one_layout_share_one_definition():
+    """raw/ela_math.json defines the ELA and the math suites: the same expectations, each its own table."""
+    ela, math = RAW["raw.ela"], RAW["raw.math"]
+    assert (ela["name"], ela["asset"], math["name"], math["asset"]) == ("raw.ela", ["raw", "ela"], "raw.math",
+                                                                        ["raw", "math"])
+    assert ela["path"] == math["path"] and ela["path"].endswith("ela_math.json")
+    assert ela["frames"] == math["frames"] and ela["frames"] is not math["frames"]
+    assert len(ela["frames"]["rows"]) > 5
+    assert RAW["raw.grad"]["path"].endswith("grad_chronic.json") and RAW["raw.chronic"]["table"] == "raw.chronic"

@@ -22,6 +22,7 @@ returned empty results here (architecture notes), hence pandas frames.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -87,11 +88,23 @@ class SuiteResult:
         return [o for o in self.outcomes if not o.success]
 
 
-def load_suite(path: Path) -> dict:
+def load_suites(path: Path) -> list[dict]:
+    """The suites a file defines: one, or one per table of its `tables` list (tables whose files share a layout, as
+    ELA and math do, share one definition; each still gets its own suite, named and keyed by its table)."""
     try:
-        suite = json.loads(path.read_text(encoding="utf-8"))
+        definition = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise SuiteError(f"{path}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
+    if "tables" not in definition:
+        return [_checked_suite(definition, path)]
+    if {"name", "table", "asset"} & set(definition):
+        raise SuiteError(f"{path}: a suite with `tables` takes its name, table and asset from each table")
+    tables = definition.pop("tables")
+    return [_checked_suite({**copy.deepcopy(definition), "name": table, "table": table, "asset": table.split(".")},
+                           path) for table in tables]
+
+
+def _checked_suite(suite: dict, path: Path) -> dict:
     missing = {"name", "table", "frames"} - set(suite)
     if missing:
         raise SuiteError(f"{path}: a suite needs {', '.join(sorted(missing))}")
@@ -106,7 +119,9 @@ def load_suite(path: Path) -> dict:
 
 def suites(kind: str, directory: Path | None = None) -> list[dict]:
     """Every suite under expectations/<kind>/ ('raw' or 'marts'), in name order."""
-    return [load_suite(p) for p in sorted(((directory or app_settings.expectations_dir()) / kind).glob("*.json"))]
+    found = [s for p in sorted(((directory or app_settings.expectations_dir()) / kind).glob("*.json"))
+             for s in load_suites(p)]
+    return sorted(found, key=lambda s: s["name"])
 
 
 def _columns_of(con, table: str) -> list[str]:
