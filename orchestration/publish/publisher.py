@@ -21,7 +21,6 @@ import duckdb
 
 from orchestration.ingest.loader import file_sha256
 from orchestration.publish.store import MANIFEST, StagingFailed, SwitchFailed, VersionedDir
-from orchestration.releases.discovery import Release
 
 # (schema.table, how the release's rows are selected): 'release' = release_key column, 'all' = reference tables
 PUBLISHED_MARTS: tuple[tuple[str, str], ...] = (
@@ -88,8 +87,7 @@ def _existing_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
 def publish_release(warehouse: Path, publish_dir: Path, release: str, repo: Path,
                     log=print) -> Publication:
     """Write the release's published marts to a staging directory, then switch `publish_dir/<release>` to it
-    (store.VersionedDir owns the folder's layout)."""
-    Release.parse(release)  # a malformed key is an error before anything is written
+    (store.VersionedDir owns the folder's layout; it refuses a malformed key before anything is written)."""
     publications = VersionedDir.publications(publish_dir)
     try:
         version_dir, manifest = publications.replace(

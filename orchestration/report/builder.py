@@ -309,9 +309,8 @@ def _load_diff(con, data: ReportData, publish_dir: Path, available: list[str]) -
     pair = [f"{year}-preview", f"{year}-public"]
     if not all(k in available for k in pair):
         return
-    built = {}
-    for key in pair:
-        built[key] = (VersionedDir.publications(publish_dir).manifest(key) or {}).get("built_at", "")
+    publications = VersionedDir.publications(publish_dir)
+    built = {key: (publications.manifest(key) or {}).get("built_at", "") for key in pair}
     source = max(pair, key=lambda k: (built[k], k.endswith("public")))
     folder = Path(os.path.realpath(publish_dir / source))
     flips_file = folder / "fct_preview_public_determination_flips.parquet"
