@@ -36,9 +36,9 @@ TEST_WORKERS ?= 2
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-## test-unit: the fast lane: the tests that build no warehouse and start no server (tests marked `slow` are left out)
+## test-unit: the fast lane, tests/unit/: no warehouse build, no dbt, no server (tests/integration/ is the rest)
 test-unit: install
-	$(BIN)/python -m pytest -m "not slow" -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/unit -q $(PYTEST_ARGS)
 
 ## lint: ruff on the Python (rules in pyproject.toml [tool.ruff])
 lint: install

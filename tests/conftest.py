@@ -1,22 +1,17 @@
-"""Shared fixtures. The real CDE files the tests use are bundled under raw/ (nothing outside the repository is read)."""
+"""Fixtures shared by the test folders, and the folder rule of the two lanes.
+
+tests/unit/ (`make test-unit`): no warehouse build, no dbt, no servers; seconds. tests/integration/: everything that
+builds through dbt or Dagster, starts a server or opens a browser; every test there is marked `slow` by its folder.
+Helpers live in tests/support/ (no test module imports another or this file)."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import io
-import os
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from orchestration import settings as app_settings
-
-REPO = app_settings.REPO_ROOT
-BUNDLED_RAW = REPO / "raw"
-
+from tests.support.builds import BUNDLED_RAW, build_in_isolation, built_once
 
 SETTINGS_ENV = (app_settings.ENV_WAREHOUSE, app_settings.ENV_RAW_DIR, app_settings.ENV_PUBLISH_DIR,
                 app_settings.ENV_EXPECTATIONS)
@@ -47,41 +42,6 @@ def _isolated_settings(monkeypatch, tmp_path):
     yield
 
 
-def copy_release_files(dest: Path, *relative: str) -> Path:
-    """Copy bundled raw files (e.g. '2017/public/graddownload2017f.txt') into a new landing zone."""
-    for rel in relative:
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(BUNDLED_RAW / rel, target)
-    return dest
-
-
-def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
-    """A folder that `build(folder)` fills once per test session, however many pytest-xdist workers ask for it:
-    the first one builds it under a lock, the others wait and use the same folder. Its users read it only (DuckDB
-    files opened read-only, or copied). A failed build is recorded, so the other workers fail with its message
-    instead of building again."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent      # pytest-N/, shared by this session's workers (each has pytest-N/popen-gwK/)
-    folder, lock_path = base / f"shared-{name}", base / f"shared-{name}.lock"
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        failure = base / f"shared-{name}.failed"
-        if failure.exists():
-            pytest.fail(f"building the shared fixture {name} failed in another worker: {failure.read_text()}")
-        if not (folder / ".built").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-            try:
-                build(folder)
-            except BaseException as exc:
-                failure.write_text(f"{type(exc).__name__}: {exc}")
-                raise
-            (folder / ".built").touch()
-    return folder
-
-
 @pytest.fixture(scope="session")
 def bundled_warehouse(tmp_path_factory) -> Path:
     """The warehouse built by `cadash build` from every bundled real release (once per test session)."""
@@ -96,9 +56,9 @@ def bundled_warehouse(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def hand_worked_warehouse(tmp_path_factory) -> Path:
-    """The hand-worked DA and ESSA releases (test_eligibility.hand_worked_releases) built by `cadash build`, once
+    """The hand-worked DA and ESSA releases (tests/support/hand_worked.py) built by `cadash build`, once
     per session for test_eligibility and test_postgres; the raw files are beside it (raw/)."""
-    from tests.test_eligibility import hand_worked_releases
+    from tests.support.hand_worked import hand_worked_releases
 
     def build(folder: Path) -> None:
         raw = hand_worked_releases().write(folder / "raw")
@@ -107,49 +67,6 @@ def hand_worked_warehouse(tmp_path_factory) -> Path:
         assert code == 0, "cadash build on the hand-worked eligibility releases failed"
 
     return built_once(tmp_path_factory, "hand_worked", build) / "w.duckdb"
-
-
-def build_in_isolation(args: list[str]) -> int:
-    """`cadash build ARGS` for a module- or session-scoped fixture: the environment the CLI writes (paths,
-    DAGSTER_HOME) is restored afterwards, since no per-test monkeypatch is there to undo it."""
-    from orchestration.cli import main
-
-    saved = dict(os.environ)
-    try:
-        os.environ.pop("DAGSTER_HOME", None)
-        return main(["build", *args])
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-def build_logged(folder: Path, raw: Path, what: str) -> None:
-    """`cadash build` of `raw` into folder/w.duckdb and folder/published, its output kept in folder/build.log; a
-    failed build fails the fixture with the end of that output."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = build_in_isolation(["--raw-dir", str(raw), "--warehouse", str(folder / "w.duckdb"),
-                                   "--publish-dir", str(folder / "published")])
-    (folder / "build.log").write_text(out.getvalue())
-    assert code == 0, f"cadash build on {what} failed:\n{out.getvalue()[-3000:]}"
-
-
-def publication_state(path: Path) -> dict[str, str]:
-    """Every file under a publish dir (links followed) with its sha256, and where each link points: two equal
-    states mean the publication is byte for byte the same."""
-    import hashlib
-
-    state = {}
-    if not path.exists():
-        return state
-    for root, _dirs, files in os.walk(path, followlinks=True):
-        for name in files:
-            full = Path(root) / name
-            state[str(full.relative_to(path))] = hashlib.sha256(full.read_bytes()).hexdigest()
-    for link in path.iterdir():
-        if link.is_symlink():
-            state[f"{link.name} ->"] = os.readlink(link)
-    return state
 
 
 # `make test` runs the test files on two workers (pytest-xdist, --dist loadfile), each taking the next file in
@@ -167,25 +84,21 @@ LONGEST_FIRST = (
 )
 
 
-def _uses_a_shared_build(item) -> bool:
-    """Whether the test needs a module- or session-scoped fixture of this suite: those are what build warehouses,
-    generate releases and start servers (the settings fixtures, named with a leading _, excepted)."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return False
-    for name, definitions in info.name2fixturedefs.items():
-        for definition in definitions:
-            if (not name.startswith("_") and definition.scope in ("module", "session")
-                    and (definition.baseid or "").startswith("tests")):
-                return True
-    return False
+INTEGRATION = Path(__file__).parent / "integration"
+SHARED_BUILDS = {"bundled_warehouse", "hand_worked_warehouse"}   # the session builds defined above
 
 
 def pytest_collection_modifyitems(items) -> None:
-    # the fast lane (`make test-unit`, -m "not slow") leaves out every test that uses a shared build, so a new test
-    # on a built warehouse cannot land in it by a forgotten marker; tests that build in their own body say `slow`
+    # the lane is the folder: every test under tests/integration/ is marked `integration` (so `-m "not
+    # integration"` is the fast lane too), and a test under tests/unit/ that asks for a warehouse build is refused
+    misplaced = []
     for item in items:
-        if _uses_a_shared_build(item):
-            item.add_marker(pytest.mark.slow)
+        if INTEGRATION in item.path.parents:
+            item.add_marker(pytest.mark.integration)
+        elif SHARED_BUILDS & set(getattr(item, "fixturenames", ())):
+            misplaced.append(item.nodeid)
+    if misplaced:
+        raise pytest.UsageError("tests that use a warehouse build belong in tests/integration/: "
+                                + ", ".join(misplaced))
     rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: a file's tests keep their order

@@ -18,11 +18,8 @@ import pytest
 from orchestration.cli import main
 from orchestration.releases.registry import LAYOUTS
 from orchestration.synth.generator import write_layout
-
-from .eligibility_fixtures import required_group_rows
-
-pytestmark = pytest.mark.slow
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.support.builds import FIXTURES
+from tests.support.eligibility_fixtures import required_group_rows
 
 # (indicator, year, entity, group, n, prior n, status, change, extra) -> (status level, change level, colour, box)
 # entity: S school, D district, X state; extra: hscutpoints / type / dass / coe flags.

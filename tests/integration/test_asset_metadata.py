@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 
 from orchestration import settings as app_settings
-from tests.conftest import copy_release_files
-
-pytestmark = pytest.mark.slow
+from tests.support.builds import copy_release_files
 
 
 @pytest.fixture(scope="module")

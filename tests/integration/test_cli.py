@@ -4,32 +4,17 @@ line and column at fault, or the failed dbt test."""
 from __future__ import annotations
 
 import duckdb
-import pytest
 
 from orchestration.cli import main
-
-from .conftest import BUNDLED_RAW, copy_release_files
+from tests.support.builds import copy_release_files
 
 GRAD17 = "2017/public/graddownload2017f.txt"
 
 
-def test_unknown_release_and_empty_raw_dir_are_usage_errors(tmp_path, capsys):
-    assert main(["build", "--raw-dir", str(BUNDLED_RAW), "--warehouse", str(tmp_path / "w.duckdb"),
-                 "--release", "2019-public"]) == 2
-    assert "no files under" in capsys.readouterr().err
-    assert main(["build", "--raw-dir", str(BUNDLED_RAW), "--release", "2020-public"]) == 2
-    assert "no Dashboards in 2020 and 2021" in capsys.readouterr().err
-    (tmp_path / "empty").mkdir()
-    assert main(["build", "--raw-dir", str(tmp_path / "empty")]) == 2
-    assert "no releases under" in capsys.readouterr().err
 
 
-def test_releases_command_lists_what_is_under_raw(capsys):
-    assert main(["releases", "--raw-dir", str(BUNDLED_RAW)]) == 0
-    assert capsys.readouterr().out.split() == ["2017-public", "2018-public"]
 
 
-@pytest.mark.slow
 def test_bad_value_fails_with_file_line_and_column(tmp_path, capsys):
     raw = copy_release_files(tmp_path / "raw", GRAD17)
     lines = (raw / GRAD17).read_text().split("\n")
@@ -43,7 +28,6 @@ def test_bad_value_fails_with_file_line_and_column(tmp_path, capsys):
     assert f"{raw / GRAD17}, line 42, column 17 (change): expected a DOUBLE value, found 'six'" in err
 
 
-@pytest.mark.slow
 def test_a_duplicated_row_fails_the_raw_suite_and_nothing_is_built(tmp_path, capsys):
     """A duplicated row breaks the raw suite's key inside the ingest transaction (issue 7; before, the staging key
     test caught it after the load): the run fails naming the row, the raw table is rolled back, and nothing
@@ -65,7 +49,6 @@ def test_a_duplicated_row_fails_the_raw_suite_and_nothing_is_built(tmp_path, cap
     assert ("fct_indicator_results",) not in tables
 
 
-@pytest.mark.slow
 def test_build_prints_a_summary_and_reruns_idempotently(tmp_path, capsys):
     raw = copy_release_files(tmp_path / "raw", "2018/public/elpidownload2018.txt")
     warehouse = tmp_path / "w.duckdb"
@@ -81,21 +64,5 @@ def test_build_prints_a_summary_and_reruns_idempotently(tmp_path, capsys):
     con.close()
 
 
-def test_generate_never_overwrites_a_folder_it_did_not_make(tmp_path, capsys):
-    real = copy_release_files(tmp_path / "raw", GRAD17)
-    before = (real / GRAD17).read_bytes()
-    assert main(["generate", "--out", str(real), "--scale", "0.02", "--years", "2019", "--stems", "grad"]) == 2
-    assert "holds no generated set" in capsys.readouterr().err
-    assert (real / GRAD17).read_bytes() == before
-    out = tmp_path / "gen"
-    for _ in range(2):  # a generated set may be replaced by a new one
-        assert main(["generate", "--out", str(out), "--scale", "0.02", "--years", "2019", "--stems", "grad"]) == 0
-    assert (out / "2019" / "public" / "graddownload2019.txt").exists()
 
 
-def test_report_without_a_publication_says_what_to_do(tmp_path, capsys):
-    assert main(["report", "--publish-dir", str(tmp_path / "published")]) == 1
-    assert "nothing is published under" in capsys.readouterr().err
-    assert main(["report", "--publish-dir", str(tmp_path / "published"), "--release", "2019-public"]) == 1
-    assert "2019-public is not published" in capsys.readouterr().err
-    assert not (tmp_path / "published" / "reports").exists()

@@ -7,10 +7,8 @@ from __future__ import annotations
 import pytest
 
 from orchestration import settings as app_settings
-from tests.dagster_servers import REPO, dagster_servers
-from tests.dagster_servers import graphql as _graphql
-
-pytestmark = pytest.mark.slow
+from tests.support.dagster_servers import REPO, dagster_servers
+from tests.support.dagster_servers import graphql as _graphql
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,7 @@ import pytest
 
 from orchestration import settings as app_settings
 from orchestration.cli import main
-
-from .conftest import build_in_isolation, copy_release_files, publication_state
-
-pytestmark = pytest.mark.slow
+from tests.support.builds import build_in_isolation, copy_release_files, publication_state
 
 ELPI17 = "2017/public/elpidownload2017f.txt"
 ELPI18 = "2018/public/elpidownload2018.txt"

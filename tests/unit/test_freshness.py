@@ -1,49 +1,26 @@
 """Freshness expectations per release (orchestration/quality/freshness.py), on both sides of each boundary: the
 one-day publication lag, CDE's calendar dates (preview by 1 December, public by 1 January) and the season's start
-(October), and the check through Dagster with its as-of date."""
+(October)."""
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from orchestration import settings as app_settings
 from orchestration.quality.freshness import release_freshness, season_year
-
-UTC = UTC
-
-
-def _land(raw, key: str, when: datetime) -> None:
-    year, stage = key.split("-")
-    folder = raw / year / stage
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "ela.txt"
-    path.write_text("x")
-    os.utime(path, (when.timestamp(), when.timestamp()))
-
-
-def _publish(pub, key: str, when: datetime) -> None:
-    (pub / key).mkdir(parents=True, exist_ok=True)
-    (pub / key / "manifest.json").write_text(json.dumps({"release": key, "built_at": when.isoformat()}))
-
-
-def _statuses(raw, pub, now) -> dict[str, str]:
-    return {r.release: r.status for r in release_freshness(raw, pub, now)}
+from tests.support.inputs import land_at
 
 
 def test_publication_lag_one_day_either_side(tmp_path):
     raw, pub = tmp_path / "raw", tmp_path / "pub"
     landed = datetime(2025, 11, 10, 8, 0, tzinfo=UTC)
-    _land(raw, "2025-preview", landed)
+    land_at(raw, "2025-preview", landed)
     assert _statuses(raw, pub, landed + timedelta(hours=23)) == {"2025-preview": "pending"}
     assert _statuses(raw, pub, landed + timedelta(hours=25)) == {"2025-preview": "overdue"}
     _publish(pub, "2025-preview", landed + timedelta(hours=2))
     assert _statuses(raw, pub, landed + timedelta(days=5)) == {"2025-preview": "fresh"}
     # a corrected file lands after the publication: stale again until rebuilt
-    _land(raw, "2025-preview", landed + timedelta(days=6))
+    land_at(raw, "2025-preview", landed + timedelta(days=6))
     (result,) = release_freshness(raw, pub, landed + timedelta(days=8))
     assert result.status == "overdue" and result.is_problem
     assert "files landed 2.0 days ago" in result.detail and "publication of 2025-11-10 10:00 UTC" in result.detail
@@ -58,7 +35,7 @@ def test_calendar_dates_of_this_season_only(tmp_path):
     assert _statuses(raw, pub, datetime(2026, 1, 1, 12, tzinfo=UTC)) == {
         "2025-preview": "not arrived", "2025-public": "not arrived"}
     # earlier years' missing releases are not expected (CDE does not hand out old previews)
-    _land(raw, "2024-public", datetime(2024, 12, 2, tzinfo=UTC))
+    land_at(raw, "2024-public", datetime(2024, 12, 2, tzinfo=UTC))
     _publish(pub, "2024-public", datetime(2024, 12, 2, 1, tzinfo=UTC))
     assert _statuses(raw, pub, datetime(2025, 12, 15, tzinfo=UTC)) == {"2024-public": "fresh",
                                                                       "2025-preview": "not arrived"}
@@ -77,35 +54,10 @@ def test_a_season_the_registry_does_not_know(tmp_path):
     assert "no layouts" in result.detail
 
 
-@pytest.mark.slow
-def test_the_check_in_its_own_job(tmp_path, monkeypatch):
-    import dagster as dg
+def _publish(pub, key: str, when: datetime) -> None:
+    (pub / key).mkdir(parents=True, exist_ok=True)
+    (pub / key / "manifest.json").write_text(json.dumps({"release": key, "built_at": when.isoformat()}))
 
-    raw, pub = tmp_path / "raw", tmp_path / "pub"
-    landed = datetime(2024, 11, 12, 8, tzinfo=UTC)
-    _land(raw, "2024-preview", landed)
-    monkeypatch.setenv(app_settings.ENV_RAW_DIR, str(raw))
-    monkeypatch.setenv(app_settings.ENV_PUBLISH_DIR, str(pub))
-    from orchestration.definitions import build_definitions
 
-    defs = build_definitions()
-    job = defs.resolve_job_def("check_freshness")
-
-    def run(as_of: datetime):
-        result = job.execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(),
-            run_config={"ops": {"publish__release_release_freshness": {"config": {"as_of": as_of.isoformat()}}}})
-        assert result.success                       # a warning never fails the run
-        (evaluation,) = result.get_asset_check_evaluations()
-        return evaluation
-
-    evaluation = run(landed + timedelta(hours=3))
-    assert evaluation.passed and evaluation.metadata["statuses"].value == {"pending": 1}
-    evaluation = run(landed + timedelta(days=3))
-    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
-    assert evaluation.description == "2024-preview overdue"
-    assert "| 2024-preview | overdue |" in evaluation.metadata["releases"].value
-    # the build jobs leave the calendar-dependent check out
-    for name in ("build_release", "rebuild_all_releases"):
-        checks = {key.name for key in defs.resolve_job_def(name).asset_layer.asset_graph.asset_check_keys}
-        assert "gx_suite" in checks and "release_freshness" not in checks
+def _statuses(raw, pub, now) -> dict[str, str]:
+    return {r.release: r.status for r in release_freshness(raw, pub, now)}

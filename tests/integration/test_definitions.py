@@ -7,8 +7,7 @@ import duckdb
 import pytest
 
 from orchestration import settings as app_settings
-
-from .conftest import copy_release_files
+from tests.support.builds import copy_release_files
 
 EXPECTED_ASSETS = {
     *(f"raw/{s}" for s in ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science",
@@ -150,7 +149,6 @@ def test_sources_are_the_ingest_assets(defs):
         assert graph.get(dg.AssetKey(key)).group_name == "eligibility"
 
 
-@pytest.mark.slow
 def test_materializing_one_release_in_a_temp_warehouse(tmp_path, monkeypatch):
     import dagster as dg
 

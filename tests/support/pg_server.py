@@ -23,7 +23,7 @@ import psycopg2
 import pytest
 
 from orchestration.publish.postgres import PostgresTarget
-from tests.dagster_servers import free_port
+from tests.support.dagster_servers import free_port
 
 USER, PASSWORD = "dashboard", "s3cret pass"
 SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")

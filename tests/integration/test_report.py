@@ -27,15 +27,15 @@ from orchestration import settings as app_settings
 from orchestration import vocabulary
 from orchestration.report import builder, svg
 from orchestration.report.builder import BADGE_HEX, COLOUR_HEX, ReportError, build_report
-from tests.browser import launch_chromium
-from tests.conftest import build_in_isolation, publication_state
-from tests.eligibility_fixtures import FixtureReleases
+from tests.support.browser import launch_chromium
+from tests.support.builds import FIXTURES, build_in_isolation, publication_state
+from tests.support.eligibility_fixtures import FixtureReleases
 
 RED, ORANGE, YELLOW, GREEN = 1, 2, 3, 4
 STATE = "00000000000000"
 COUNTIES = {"01": "Alameda", "19": "Los Angeles"}
 SEEDS = app_settings.DBT_PROJECT_DIR / "seeds"
-GOLDEN = Path(__file__).parent / "fixtures" / "report" / "county_01_2023-public.png"
+GOLDEN = FIXTURES / "report" / "county_01_2023-public.png"
 VIEWPORT = {"width": 1200, "height": 900}
 # the screenshot may differ from the golden in this share of its pixels (font hinting, antialiasing)
 SCREENSHOT_TOLERANCE = 0.02
@@ -181,72 +181,19 @@ def _seed_change_label(indicator: str, year: int, change_level: int) -> str:
                     and int(r["change_level"]) == change_level)
 
 
-# --------------------------------------------------------------------------------------------------- unit tests
-def test_the_linear_scale_maps_and_inverts():
-    y = svg.LinearScale(-300, 0, 174, 12)         # an SVG y axis: the domain's top is the range's smaller end
-    assert (y(-300), y(0), y(-150)) == (174, 12, 93)
-    assert y.invert(93) == -150
-    assert svg.LinearScale(5, 5, 100, 0)(5) == 50   # a single value sits in the middle
 
 
-def test_nice_ticks_cover_the_values_with_a_round_step():
-    assert svg.nice_ticks(-277.5, -22.5) == [-300, -200, -100, 0]
-    assert svg.nice_ticks(8.2, 9.7) == [8.0, 8.5, 9.0, 9.5, 10.0]
-    assert svg.nice_ticks(3.0, 3.0) == [2.0, 2.5, 3.0, 3.5, 4.0]          # one value: a band around it
-    assert svg.nice_ticks(1.0, 38.0, floor_at_zero=True)[0] == 0         # a rate's axis starts at 0 at the lowest
-    ticks = svg.nice_ticks(-97.3, 412.9)
-    assert ticks[0] <= -97.3 and ticks[-1] >= 412.9 and len(ticks) <= 7
 
 
-def test_the_trend_svg_puts_each_point_at_its_year_and_value():
-    points = (svg.Point(2019, -40.0, 1, "Red"), svg.Point(2022, -10.0, 0, ""), svg.Point(2023, 20.0, 4, "Green"))
-    markup = str(svg.trend_svg("ela", "ELA <status>", "pts", [2018, 2019, 2022, 2023],
-                               [svg.Series("S<D>", "Students with Disabilities", points)],
-                               {1: "#c8102e", 4: "#2f7d32"}))
-    x, y, ticks = svg.plot_scales([2018, 2019, 2022, 2023], [-40.0, -10.0, 20.0], "pts")
-    assert ticks == [-40, -20, 0, 20]
-    circles = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="4.5" fill="(#\w+)" data-year="(\d+)" '
-                         r'data-value="([-\d.]+)">', markup)
-    assert [(int(c[3]), float(c[4]), c[2]) for c in circles] == [(2019, -40.0, "#c8102e"), (2022, -10.0, "#ffffff"),
-                                                                   (2023, 20.0, "#2f7d32")]
-    for cx, cy, _fill, year, value in circles:
-        assert float(cx) == pytest.approx(x(int(year)), abs=0.05)
-        assert float(cy) == pytest.approx(y(float(value)), abs=0.05)
-    assert y(20) < y(-40)                                            # higher values are drawn higher
-    assert markup.count('class="series gap"') == 1                   # 2019 -> 2022 spans the years without Dashboards
-    assert 'points="' in markup                                      # 2022 -> 2023: a solid polyline
-    assert "<D>" not in markup and 'data-group="S&lt;D&gt;"' in markup and "<title>S&lt;D&gt; 2019: " in markup
-    assert "<status>" not in markup and "&lt;status&gt;" in markup
-    assert 'data-y-domain="-40 20"' in markup
 
 
-def test_colour_words_become_chips_and_the_rest_is_escaped():
-    html = str(builder.colourize("ELA Red + Math <Orange> & Redwood"))
-    assert html == ('ELA <span class="chip col-red">Red</span> + Math &lt;<span class="chip col-orange">Orange</span>'
-                    '&gt; &amp; Redwood')
 
 
-def test_the_stylesheet_uses_the_colours_of_the_builder():
-    css = builder.STYLESHEET.read_text()
-    for label, hex_colour in COLOUR_HEX.items():
-        assert re.search(rf"\.col-{label.lower()} {{ background: {hex_colour};", css), label
-    for name, hex_colour in BADGE_HEX.items():
-        assert re.search(rf"\.badge-{name}\b[^{{]*{{ background: {hex_colour};", css), name
-    assert "http:" not in css and "https:" not in css and "@import" not in css and "url(" not in css
 
 
-def test_trend_releases_take_each_years_public_release_else_its_preview():
-    from orchestration.releases.discovery import Release
-
-    available = ["2019-preview", "2022-preview", "2022-public", "2023-preview", "2023-public", "2024-public"]
-    assert builder._trend_releases(available, Release.parse("2023-preview")) == [
-        "2019-preview", "2022-public", "2023-preview"]
-    assert builder._trend_releases(available, Release.parse("2024-public")) == [
-        "2019-preview", "2022-public", "2023-public", "2024-public"]
 
 
 # --------------------------------------------------------------------------------------------------- the build
-@pytest.mark.slow
 def test_cadash_build_writes_a_report_per_release(published):
     reports = published / "reports"
     for key in ("2022-public", "2023-preview", "2023-public", "2024-public"):
@@ -259,7 +206,6 @@ def test_cadash_build_writes_a_report_per_release(published):
     assert 'href="2023-public/index.html"' in (reports / "index.html").read_text()
 
 
-@pytest.mark.slow
 def test_the_state_page_counts_are_the_marts_counts(published, browser):
     key = "2023-public"
     with Opened(browser, _report(published, key) / "index.html") as opened:
@@ -290,7 +236,6 @@ def test_the_state_page_counts_are_the_marts_counts(published, browser):
         assert opened.errors == []
 
 
-@pytest.mark.slow
 def test_every_link_resolves_and_nothing_leaves_file_urls(published, browser):
     """Crawl each release's report from its state page: every relative link and resource names a file in the
     folder, every page is reached, no request goes anywhere but file://, and no page logs an error."""
@@ -328,7 +273,6 @@ def test_every_link_resolves_and_nothing_leaves_file_urls(published, browser):
             assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', ""), path
 
 
-@pytest.mark.slow
 def test_the_lea_page_shows_the_determination_and_its_evidence(published, browser):
     key = "2023-public"
     explanation, status, methods = _query(
@@ -359,7 +303,6 @@ def test_the_lea_page_shows_the_determination_and_its_evidence(published, browse
         assert opened.errors == []
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("indicator, group", [("ela", "SWD"), ("ela", "ALL"), ("math", "SWD"), ("chronic", "SWD")])
 def test_the_grid_puts_the_group_in_its_box_coloured_as_the_seed_says(published, browser, indicator, group):
     key = "2023-public"
@@ -396,7 +339,6 @@ def test_the_grid_puts_the_group_in_its_box_coloured_as_the_seed_says(published,
                     assert background == _rgb(COLOUR_HEX[_seed_colour_label(code)]), (level, change)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("release, years", [("2023-public", [2022, 2023]), ("2024-public", [2022, 2023, 2024])])
 def test_the_trend_has_one_point_per_report_year_at_its_value(published, browser, release, years):
     expected = {}
@@ -423,7 +365,6 @@ def test_the_trend_has_one_point_per_report_year_at_its_value(published, browser
     assert d0 <= min(expected[y] for y in years) and d1 >= max(expected[y] for y in years)
 
 
-@pytest.mark.slow
 def test_the_county_page_lists_its_leas_near_misses_and_flips(published, browser):
     with Opened(browser, _report(published) / "county" / "01.html") as opened:
         page = opened.page
@@ -450,7 +391,6 @@ def test_the_county_page_lists_its_leas_near_misses_and_flips(published, browser
         assert opened.errors == []
 
 
-@pytest.mark.slow
 def test_the_preview_public_section_when_both_stages_are_published(published, browser):
     flips = _query(published, "2023-public", "select count(*) from marts.fct_preview_public_determination_flips")
     assert flips == [(1,)]
@@ -497,7 +437,6 @@ def _pixels_in_browser(browser, png: bytes, golden: bytes | None, points: list[t
         page.close()
 
 
-@pytest.mark.slow
 def test_county_page_screenshot(published, browser, tmp_path):
     """The top of Alameda's 2023-public page at 1200x900 and device scale 1, against the golden PNG
     (tests/fixtures/report/county_01_2023-public.png). Fonts and antialiasing may shift a few pixels between
@@ -506,7 +445,7 @@ def test_county_page_screenshot(published, browser, tmp_path):
     The top of the page holds nothing that changes between builds (the provenance footer is below the fold).
 
     To regenerate the golden after an intended change of the page: UPDATE_SCREENSHOTS=1 .venv/bin/python -m pytest
-    tests/test_report.py -k screenshot; then look at the PNG and commit it."""
+    tests/integration/test_report.py -k screenshot; then look at the PNG and commit it."""
     with Opened(browser, _report(published) / "county" / "01.html") as opened:
         page = opened.page
         png = page.screenshot(full_page=False)
@@ -534,7 +473,6 @@ def test_county_page_screenshot(published, browser, tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------- atomicity
-@pytest.mark.slow
 def test_a_failed_report_build_leaves_the_previous_report_unchanged(published, monkeypatch):
     reports = published / "reports"
     before = publication_state(reports)
@@ -558,7 +496,6 @@ def test_a_failed_report_build_leaves_the_previous_report_unchanged(published, m
     assert publication_state(reports) == before
 
 
-@pytest.mark.slow
 def test_cadash_report_rebuilds_the_same_pages(published, capsys):
     """`cadash report` rebuilds every published release; the pages depend only on the publication, so they come
     out byte for byte the same (only the version folders' names change)."""

@@ -15,8 +15,7 @@ import pytest
 from orchestration import settings as app_settings
 from orchestration.publish import publisher, store
 from orchestration.publish.publisher import PUBLISHED_MARTS, PublishError, publish_release
-
-from .conftest import publication_state
+from tests.support.builds import publication_state
 
 REPO = app_settings.REPO_ROOT
 

@@ -12,8 +12,7 @@ import pytest
 
 from orchestration import settings as app_settings
 from orchestration.schedules import annual_release, preview_window, raw_files_changed
-
-from .conftest import copy_release_files
+from tests.support.builds import copy_release_files
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 

@@ -7,9 +7,8 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
-from tests.eligibility_fixtures import preview_public_season, season_lea
+from tests.support.eligibility_fixtures import preview_public_season, season_lea
 
-pytestmark = pytest.mark.slow
 lea = season_lea
 
 

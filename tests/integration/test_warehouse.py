@@ -6,8 +6,6 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def con(bundled_warehouse):

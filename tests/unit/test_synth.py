@@ -17,18 +17,14 @@ from orchestration.releases.discovery import discover_releases, release_files
 from orchestration.releases.registry import LAYOUTS, REPORT_YEARS, STAGES, layouts_for_year
 from orchestration.rules import assign_levels, default_rules
 from orchestration.synth.generator import generate
-
-from .conftest import BUNDLED_RAW
-
-
-def _quiet(_msg: str) -> None:
-    pass
+from tests.support.builds import BUNDLED_RAW, quiet
+from tests.support.inputs import REAL_HEADERS, layout_of_real_header
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("gen") / "raw"
-    generate(out, seed=11, scale=0.05, log=_quiet)
+    generate(out, seed=11, scale=0.05, log=quiet)
     return out
 
 
@@ -51,7 +47,7 @@ def test_every_release_and_layout_is_generated(generated):
 def test_generated_files_load_with_the_registry(generated, tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     for release in discover_releases(generated):
-        loads = load_release(con, generated, release, log=_quiet)
+        loads = load_release(con, generated, release, log=quiet)
         assert all(ld.rows > 0 for ld in loads), release.key
     assert con.execute("select count(distinct report_year) from raw.grad").fetchall() == [(7,)]
     assert con.execute("select count(*) from raw.science where report_year not in (2024, 2025)").fetchall() == [(0,)]
@@ -64,17 +60,12 @@ def test_headers_match_the_real_cde_files(generated, real):
     assert ours == theirs
 
 
-REAL_HEADERS = Path(__file__).parent / "fixtures" / "real_headers"
-
-
 @pytest.mark.parametrize("name", sorted(p.name for p in REAL_HEADERS.glob("*.txt") if "dassonly" not in p.name))
 def test_generated_headers_equal_every_real_header(generated, name):
     """Every file the generator writes for a layout verified against a real CDE file has that file's exact header
     (tests/fixtures/real_headers: copies of the real first lines). The 2020/2021 DASS-only graduation files are
     reference inputs the generator does not write (no Dashboard, no simulated cohort in those years)."""
-    from .test_registry import BY_KEY, _layout_key_of_real_header
-
-    layout = BY_KEY[_layout_key_of_real_header(name)]
+    layout = layout_of_real_header(name)
     ours = (generated / str(layout.report_year) / "public" / layout.file_names[0]).read_bytes().split(b"\n", 1)[0]
     assert ours == (REAL_HEADERS / name).read_bytes().rstrip(b"\r\n")
 
@@ -91,7 +82,7 @@ def test_same_seed_same_bytes_other_seed_other_values(tmp_path):
         return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in sorted(out.rglob("*.txt"))}
 
-    kwargs = dict(scale=0.03, years=[2019, 2023], stems=["grad", "susp"], log=_quiet)
+    kwargs = dict(scale=0.03, years=[2019, 2023], stems=["grad", "susp"], log=quiet)
     generate(tmp_path / "a", seed=5, **kwargs)
     generate(tmp_path / "b", seed=5, **kwargs)
     generate(tmp_path / "c", seed=6, **kwargs)
@@ -101,7 +92,7 @@ def test_same_seed_same_bytes_other_seed_other_values(tmp_path):
 
 
 def test_a_year_alone_draws_what_the_full_run_draws(generated, tmp_path):
-    generate(tmp_path / "one", seed=11, scale=0.05, years=[2023], stems=["chronic"], log=_quiet)
+    generate(tmp_path / "one", seed=11, scale=0.05, years=[2023], stems=["chronic"], log=quiet)
     rel = "2023/public/chronicdownload2023.txt"
     assert (tmp_path / "one" / rel).read_bytes() == (generated / rel).read_bytes()
 
@@ -477,43 +468,11 @@ def test_layouts_cover_every_generated_file(generated):
     assert files and all(p.name.lower() in names for p in files)
 
 
-@pytest.mark.slow
-def test_a_small_generated_statewide_set_builds_through_dbt(tmp_path, capsys):
-    """Every year and stage, every layout, through ingest and `dbt build` (all tests pass), at scale 0.02."""
-    from orchestration.cli import main
-
-    raw = tmp_path / "raw"
-    assert main(["generate", "--out", str(raw), "--scale", "0.02", "--seed", "3"]) == 0
-    warehouse = tmp_path / "w.duckdb"
-    assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse)]) == 0
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        releases = con.execute("select count(distinct release_key) from marts.fct_indicator_results").fetchall()
-        science = con.execute("select distinct report_year from marts.fct_indicator_results "
-                              "where indicator = 'science' order by 1").fetchall()
-        cci_2022 = con.execute("select count(*), count(status_level), count(color) from marts.fct_indicator_results "
-                               "where indicator = 'cci' and report_year = 2022").fetchall()
-        colours_2022 = con.execute("select count(*) from marts.fct_indicator_results where report_year = 2022 "
-                                   "and color is not null").fetchall()
-        disagreements = con.execute("select count(*) from marts.fct_level_disagreements").fetchall()
-        compared = con.execute("select sum(color_compared), sum(color_agree) from marts.fct_level_reconciliation "
-                               ).fetchall()
-    finally:
-        con.close()
-    assert releases == [(14,)]
-    assert science == [(2024,), (2025,)]
-    # 2022: Status only; CCI counts only (no status level, no colour)
-    assert cci_2022[0][0] > 0 and cci_2022[0][1:] == (0, 0) and colours_2022 == [(0,)]
-    # generated with the rules, recomputed in SQL from the same seeds: 100 % agreement
-    assert disagreements == [(0,)]
-    assert compared[0][0] > 50000 and compared[0][0] == compared[0][1]
-
-
 def test_a_set_made_by_another_generator_version_is_stale(tmp_path):
     from orchestration.synth.generator import MARKER, is_generated
 
     out = tmp_path / "raw"
-    generate(out, seed=4, scale=0.02, years=[2019], stems=["grad"], log=_quiet)
+    generate(out, seed=4, scale=0.02, years=[2019], stems=["grad"], log=quiet)
     assert is_generated(out) and is_generated(out, seed=4) and not is_generated(out, seed=5)
     marker = json.loads((out / MARKER).read_text())
     marker["generator"] = "0000000000000000"

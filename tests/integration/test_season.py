@@ -27,12 +27,11 @@ import duckdb
 import pytest
 
 from orchestration import settings as app_settings
-from tests.browser import launch_chromium
-from tests.dagster_servers import LOCATION, REPOSITORY, dagster_servers, graphql
-from tests.eligibility_fixtures import preview_public_season, season_lea
-from tests.pg_server import postgres_server
+from tests.support.browser import launch_chromium
+from tests.support.dagster_servers import LOCATION, REPOSITORY, dagster_servers, graphql
+from tests.support.eligibility_fixtures import preview_public_season, season_lea
+from tests.support.pg_server import postgres_server
 
-pytestmark = pytest.mark.slow
 PACIFIC = ZoneInfo("America/Los_Angeles")
 # How long to wait for one run before calling it hung: a run here takes 1-3 minutes, more while the other test
 # worker keeps the second core busy. A guard against hanging, not a speed check (speed is `make bench`'s).
@@ -130,7 +129,7 @@ def _sensor(port: int, action: str) -> None:
 @pytest.fixture(scope="module")
 def season(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("season")
-    # tests/test_diff.py works the 2023 flips out by hand: LEA 1 no longer identified, LEA 2 newly identified
+    # test_diff.py works the 2023 flips out by hand: LEA 1 no longer identified, LEA 2 newly identified
     landing, raw, published = preview_public_season(2023).write(tmp / "landing"), tmp / "raw", tmp / "published"
     raw.mkdir()
     env = {app_settings.ENV_RAW_DIR: str(raw), app_settings.ENV_WAREHOUSE: str(tmp / "warehouse.duckdb"),

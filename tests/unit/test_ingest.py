@@ -12,8 +12,7 @@ import pytest
 
 from orchestration.ingest.loader import RawFileError, load_release
 from orchestration.releases.discovery import Release
-
-from .conftest import BUNDLED_RAW, copy_release_files
+from tests.support.builds import BUNDLED_RAW, copy_release_files, quiet
 
 R2017 = Release(2017, "public")
 R2018 = Release(2018, "public")
@@ -21,10 +20,6 @@ GRAD17 = "2017/public/graddownload2017f.txt"
 ELPI17 = "2017/public/elpidownload2017f.txt"
 CCI17 = "2017/public/ccidownload2017f.txt"
 ELPI18 = "2018/public/elpidownload2018.txt"
-
-
-def _quiet(_msg: str) -> None:
-    pass
 
 
 def _rtype_counts(path: Path, encoding: str = "cp1252") -> Counter:
@@ -36,7 +31,7 @@ def _rtype_counts(path: Path, encoding: str = "cp1252") -> Counter:
 def loaded_2017(tmp_path_factory):
     raw = copy_release_files(tmp_path_factory.mktemp("raw"), GRAD17, ELPI17, CCI17)
     con = duckdb.connect(str(tmp_path_factory.mktemp("wh") / "w.duckdb"))
-    loads = load_release(con, raw, R2017, log=_quiet)
+    loads = load_release(con, raw, R2017, log=quiet)
     yield con, raw, loads
     con.close()
 
@@ -102,16 +97,16 @@ def test_lineage_columns(loaded_2017):
 def test_reloading_a_release_replaces_exactly_its_rows(tmp_path):
     raw = copy_release_files(tmp_path / "raw", ELPI17, ELPI18)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    load_release(con, raw, R2017, log=_quiet)
-    load_release(con, raw, R2018, log=_quiet)
+    load_release(con, raw, R2017, log=quiet)
+    load_release(con, raw, R2018, log=quiet)
     counts = lambda: con.execute(  # noqa: E731
         "select report_year, count(*) from raw.elpi group by 1 order by 1").fetchall()
     assert counts() == [(2017, 9518), (2018, 10366)]
-    load_release(con, raw, R2018, log=_quiet)
-    load_release(con, raw, R2018, log=_quiet)
+    load_release(con, raw, R2018, log=quiet)
+    load_release(con, raw, R2018, log=quiet)
     assert counts() == [(2017, 9518), (2018, 10366)]
     (raw / ELPI18).unlink()  # a release whose file was withdrawn: its rows go, the other release stays
-    load_release(con, raw, R2018, log=_quiet)
+    load_release(con, raw, R2018, log=quiet)
     assert counts() == [(2017, 9518)]
 
 
@@ -133,12 +128,12 @@ def _load_good_then(tmp_path: Path, rel: str, edit):
     good = copy_release_files(tmp_path / "good", rel)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     release = Release(int(rel[:4]), "public")
-    load_release(con, good, release, log=_quiet)
+    load_release(con, good, release, log=quiet)
     stem = "grad" if "grad" in rel else "elpi"
     before = con.execute(f"select count(*), max(loaded_at) from raw.{stem}").fetchall()
     bad = _broken_copy(tmp_path, rel, edit)
     with pytest.raises(RawFileError) as err:
-        load_release(con, bad, release, log=_quiet)
+        load_release(con, bad, release, log=quiet)
     after = con.execute(f"select count(*), max(loaded_at) from raw.{stem}").fetchall()
     return err.value, before, after
 
@@ -183,11 +178,11 @@ def test_an_empty_file_and_a_header_only_file_are_errors(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     (raw / ELPI18).write_bytes(b"")
     with pytest.raises(RawFileError, match="line 1: the file is empty"):
-        load_release(con, raw, R2018, log=_quiet)
+        load_release(con, raw, R2018, log=quiet)
     header = (BUNDLED_RAW / ELPI18).read_bytes().split(b"\n", 1)[0] + b"\n"
     (raw / ELPI18).write_bytes(header)
     with pytest.raises(RawFileError, match="line 2: the file has a header but no data rows"):
-        load_release(con, raw, R2018, log=_quiet)
+        load_release(con, raw, R2018, log=quiet)
 
 
 def test_bom_crlf_and_pipe_delimiters_are_accepted(tmp_path):
@@ -196,7 +191,7 @@ def test_bom_crlf_and_pipe_delimiters_are_accepted(tmp_path):
     (raw / "2018" / "public").mkdir(parents=True)
     (raw / ELPI18).write_bytes(b"\xef\xbb\xbf" + text.replace("\t", "|").replace("\n", "\r\n").encode("utf-8"))
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    loads = load_release(con, raw, R2018, log=_quiet)
+    loads = load_release(con, raw, R2018, log=quiet)
     assert (loads[0].rows, loads[0].delimiter, loads[0].encoding) == (10366, "|", "utf-8")
     state = con.execute("select cds, pl_1, pl1_pct, pltotct from raw.elpi where rtype = 'X'").fetchall()
     assert state == [("00000000000000", 166586, 14.6, 1140229)]
@@ -212,7 +207,7 @@ def test_windows_1252_name_with_n_tilde_and_curly_quote(tmp_path):
     (raw / ELPI18).write_bytes("\n".join(lines).encode("cp1252"))
     assert b"\x92" in (raw / ELPI18).read_bytes() and b"\xf1" in (raw / ELPI18).read_bytes()
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    load_release(con, raw, R2018, log=_quiet)
+    load_release(con, raw, R2018, log=quiet)
     got = con.execute("select schoolname from raw.elpi where schoolname like 'Escuela Ni%'").fetchall()
     assert got == [("Escuela Niños \u2019Unidos\u2019",)]
 
@@ -225,7 +220,7 @@ def test_a_byte_that_is_not_windows_1252_is_reported_with_its_line(tmp_path):
     (raw / ELPI18).write_bytes(b"\n".join(data))
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     with pytest.raises(RawFileError, match=r"line 10: byte 0x81 .* neither UTF-8 nor Windows-1252"):
-        load_release(con, raw, R2018, log=_quiet)
+        load_release(con, raw, R2018, log=quiet)
 
 
 def test_a_reporting_year_that_contradicts_the_folder_is_an_error(tmp_path):
@@ -240,10 +235,10 @@ def test_a_reporting_year_that_contradicts_the_folder_is_an_error(tmp_path):
 def test_a_failure_in_one_file_leaves_every_table_of_the_release_as_it_was(tmp_path):
     raw = copy_release_files(tmp_path / "raw", GRAD17, CCI17)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    load_release(con, raw, R2017, log=_quiet)
+    load_release(con, raw, R2017, log=quiet)
     snapshot = con.execute("select (select count(*) from raw.grad), (select count(*) from raw.cci)").fetchall()
     text = (raw / GRAD17).read_text()
     (raw / GRAD17).write_text(text.replace("\t3yr\t", "\t3yr\tEXTRA\t", 1))  # cci loads first, then grad fails
     with pytest.raises(RawFileError, match="graddownload2017f.txt, line 3"):
-        load_release(con, raw, R2017, log=_quiet)
+        load_release(con, raw, R2017, log=quiet)
     assert con.execute("select (select count(*) from raw.grad), (select count(*) from raw.cci)").fetchall() == snapshot

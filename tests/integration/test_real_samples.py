@@ -1,46 +1,29 @@
-"""Real CDE rows of 2019-2024 through the whole pipeline, and the loader's tolerance on them.
+"""Real CDE rows of 2019-2024 through the whole pipeline.
 
 tests/fixtures/real_samples/ is a landing zone of real research-file samples (tests/fixtures/real_samples/README.md):
 the header and the first whole entities of each real file of 2019, 2022, 2023 and 2024, unchanged, and the 2020 and
 2021 DASS-only graduation files as reference inputs. `cadash build --raw-dir tests/fixtures/real_samples` must
 publish every release with every row; the values CDE published must reach marts.fct_indicator_results unchanged;
-where our recomputed levels differ from CDE's the build warns and publishes.
-
-The loader tests read the same files in shuffled, re-cased and extended forms (no dbt, seconds).
+where our recomputed levels differ from CDE's the build warns and publishes. (The loader's tolerance on the same
+files: tests/unit/test_real_samples.py.)
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import random
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.ingest.loader import RawFileError, load_release
-from orchestration.ingest.reference import load_reference_inputs
-from orchestration.releases.discovery import Release, release_files
+from tests.support.builds import REPO, build_logged, built_once
+from tests.support.inputs import SAMPLES, research_rows
 
-from .conftest import REPO, build_logged, built_once
-
-SAMPLES = REPO / "tests" / "fixtures" / "real_samples"
 YEARS = (2019, 2022, 2023, 2024)
 SAMPLE_FILES = sorted(p.relative_to(SAMPLES).as_posix() for p in SAMPLES.glob("*/public/*.txt"))
 # files whose rows are indicator results (the rest of a release: census and local indicators; none sampled)
 INDICATOR_OF = {"ela": "ela", "math": "math", "chronic": "chronic", "susp": "susp", "grad": "grad", "elpi": "elpi",
                 "cci": "cci", "science": "science"}
-
-
-def _quiet(_msg: str) -> None:
-    pass
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 def _stem(name: str) -> str:
@@ -67,7 +50,6 @@ def con(samples_build):
     connection.close()
 
 
-@pytest.mark.slow
 def test_every_release_is_published(samples_build, con):
     published = sorted(p.name for p in (samples_build / "published").iterdir() if p.is_symlink())
     assert published == ["2019-public", "2022-public", "2023-public", "2024-public", "latest"]
@@ -75,24 +57,22 @@ def test_every_release_is_published(samples_build, con):
         (f"{y}-public",) for y in YEARS]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("rel", SAMPLE_FILES)
 def test_every_row_of_every_file_is_in_its_raw_table(con, rel):
     year, _stage, name = rel.split("/")
-    expected = len(_rows(SAMPLES / rel))
+    expected = len(research_rows(SAMPLES / rel))
     got = con.execute(f"select count(*) from raw.{_stem(name)} where report_year = ? and source_file = ?",
                       [int(year), name]).fetchall()[0][0]
     assert got == expected > 0
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("rel", [r for r in SAMPLE_FILES if _stem(r.split("/")[-1]) in INDICATOR_OF])
 def test_published_values_round_trip_into_the_fact(con, rel):
     """Every row of an indicator file is one fact row whose status, change, levels, colour and box are the file's
     (null where the year's file has no such column: 2022 change, science 2024 levels, CCI 2022 status)."""
     year, _stage, name = rel.split("/")
     indicator = INDICATOR_OF[_stem(name)]
-    rows = _rows(SAMPLES / rel)
+    rows = research_rows(SAMPLES / rel)
     fact = {(r[0], r[1]): r[2:] for r in con.execute(
         "select cds, student_group, curr_denominator, curr_status, change, status_level, change_level, color, box "
         "from marts.fct_indicator_results where report_year = ? and indicator = ?", [int(year), indicator]
@@ -109,12 +89,11 @@ def test_published_values_round_trip_into_the_fact(con, rel):
         assert tuple(fact[key]) == expected, (rel, key)
 
 
-@pytest.mark.slow
 def test_single_space_blanks_read_as_empty(con):
     """The 2022 files write an empty flag as one space: it is NULL in the raw table, false in staging."""
     raw = con.execute("select count(*), count(charter_flag), count(*) filter (where charter_flag = 'Y') "
                       "from raw.chronic where report_year = 2022").fetchall()[0]
-    file_rows = _rows(SAMPLES / "2022/public/chronicdownload2022.txt")
+    file_rows = research_rows(SAMPLES / "2022/public/chronicdownload2022.txt")
     assert raw == (len(file_rows), sum(r["charter_flag"] == "Y" for r in file_rows),
                    sum(r["charter_flag"] == "Y" for r in file_rows))
     assert sum(r["charter_flag"] == " " for r in file_rows) > 0
@@ -122,7 +101,6 @@ def test_single_space_blanks_read_as_empty(con):
                        "and is_charter is null").fetchall() == [(0,)]
 
 
-@pytest.mark.slow
 def test_files_the_old_registry_did_not_know(con):
     """CCI 2022 (counts only) and science 2024 (status and change, no levels) are indicator results with null
     levels; the DASS-only graduation files of 2020 and 2021 are reference inputs."""
@@ -134,7 +112,7 @@ def test_files_the_old_registry_did_not_know(con):
         "select count(*), count(change), count(status_level), count(status_level_computed), "
         "count(*) filter (where student_group = 'CAST'), any_value(color_ineligible_reason) "
         "from marts.fct_indicator_results where indicator = 'science' and report_year = 2024").fetchall()[0]
-    with_change = sum(1 for r in _rows(SAMPLES / "2024/public/sciencedownload2024.txt") if r["change"].strip())
+    with_change = sum(1 for r in research_rows(SAMPLES / "2024/public/sciencedownload2024.txt") if r["change"].strip())
     assert science[:5] == (107, with_change, 0, 0, 7) and with_change == 45
     assert science[5] == "status and change only in 2024 (no levels published)"
     dass = con.execute("select report_year, count(*), count(distinct cds), bool_and(is_dass) "
@@ -153,7 +131,6 @@ def _exceptions() -> set[tuple[str, str, str]]:
         return {(r["source_file"], r["cds"], r["student_group"]) for r in csv.DictReader(handle)}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("year,indicator", SAMPLE_INDICATOR_YEARS, ids=[f"{y}-{i}" for y, i in SAMPLE_INDICATOR_YEARS])
 def test_recomputed_levels_agree_with_cde_on_real_rows(con, year, indicator):
     """Issue 18: on the real rows, the status level, change level, colour and box recomputed from the rule seeds
@@ -174,7 +151,6 @@ def test_recomputed_levels_agree_with_cde_on_real_rows(con, year, indicator):
     assert unexplained == []
 
 
-@pytest.mark.slow
 def test_graduation_small_denominator_publishes_the_unfolded_change_level(con):
     """Rules audit A15, on a real row: Alameda COE, All Students, 2024 (n < 150): change -14.4 is published as
     change level 1 (Declined Significantly), while colour and box use the folded level 2 (box 220 = Very Low with
@@ -186,11 +162,10 @@ def test_graduation_small_denominator_publishes_the_unfolded_change_level(con):
     assert row == [(-14.4, True, 1, 1, 1, 1, 220, 220)]
 
 
-@pytest.mark.slow
 def test_real_samples_publish_without_level_warnings(samples_build, con):
     """With the corrected rules no recomputed level differs from CDE's on the real samples, so the build has no
     level_disagreements warning and the report has no reconciliation warning (the WARN path itself is tested in
-    tests/test_levels.py::test_a_release_below_its_reconciliation_threshold)."""
+    tests/integration/test_levels.py::test_a_release_below_its_reconciliation_threshold)."""
     log = (samples_build / "build.log").read_text()
     assert "level_disagreements (WARN)" not in log
     assert con.execute("select count(*) from marts.fct_level_disagreements").fetchall() == [(0,)]
@@ -198,7 +173,6 @@ def test_real_samples_publish_without_level_warnings(samples_build, con):
     assert 'id="reconciliation-warning"' not in page
 
 
-@pytest.mark.slow
 def test_dass_schools_csi_graduation_2022_with_the_dass_only_cohorts(con):
     """Rules audit A5 and A16 on real rows: the 2022 three-year rate of a DASS school pools its 2020 and 2021
     cohorts from CDE's DASS-only files with the 2022 Dashboard's; the four DASS schools of the sample that CDE's
@@ -215,129 +189,3 @@ def test_dass_schools_csi_graduation_2022_with_the_dass_only_cohorts(con):
     opportunity = next(r for r in rows if r[0] == "01100170136226")
     assert opportunity[2:4] == ("2020,2021,2022", None)
     assert "DASS school" in opportunity[4]
-
-
-# ------------------------------------------------------------------ the loader's tolerance, on the same files
-
-
-def _landing_zone(tmp_path: Path, rels: list[str], edit=None) -> Path:
-    """A copy of sample files, each optionally rewritten by edit(list of rows as lists of fields)."""
-    raw = tmp_path / "raw"
-    for rel in rels:
-        target = raw / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if edit is None:
-            shutil.copyfile(SAMPLES / rel, target)
-            continue
-        lines = (SAMPLES / rel).read_bytes().decode("utf-8").split("\n")
-        rows = [line.split("\t") for line in lines if line]
-        target.write_bytes(("\n".join("\t".join(r) for r in edit(rows)) + "\n").encode("utf-8"))
-    return raw
-
-
-def _table_contents(con, stem: str) -> list[tuple]:
-    return con.execute(f"select * exclude (loaded_at, source_sha256) from raw.{stem} order by all").fetchall()
-
-
-def _load_all(raw: Path, warn=None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    for year in YEARS:
-        if (raw / str(year)).exists():
-            load_release(con, raw, Release(year, "public"), log=_quiet, warn=warn or _quiet)
-    return con
-
-
-def _shuffle(rows):
-    order = list(range(len(rows[0])))
-    random.Random(len(order)).shuffle(order)
-    return [[r[i] for i in order] for r in rows]
-
-
-@pytest.fixture(scope="module")
-def as_published(tmp_path_factory):
-    return _load_all(_landing_zone(tmp_path_factory.mktemp("published"), SAMPLE_FILES))
-
-
-def test_shuffled_columns_load_identically(as_published, tmp_path):
-    con = _load_all(_landing_zone(tmp_path, SAMPLE_FILES, _shuffle))
-    for stem in ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science"):
-        shuffled, original = _table_contents(con, stem), _table_contents(as_published, stem)
-        assert len(original) > 0 and shuffled == original, stem
-
-
-def test_header_case_and_surrounding_spaces_do_not_matter(as_published, tmp_path):
-    def recase(rows):
-        return [[f" {c.upper()} " if i % 2 else c.title() for i, c in enumerate(rows[0])], *rows[1:]]
-
-    con = _load_all(_landing_zone(tmp_path, SAMPLE_FILES, recase))
-    for stem in ("grad", "elpi", "cci"):
-        assert _table_contents(con, stem) == _table_contents(as_published, stem), stem
-
-
-def test_an_unknown_column_is_kept_and_reported(tmp_path):
-    rel = "2024/public/graddownload2024.txt"
-
-    def add(rows):
-        return [[*rows[0][:5], "newflag2024", *rows[0][5:]]] + [[*r[:5], "Y" if n % 2 else "", *r[5:]]
-                                                              for n, r in enumerate(rows[1:])]
-
-    warnings: list[str] = []
-    con = _load_all(_landing_zone(tmp_path, [rel], add), warn=warnings.append)
-    assert len(warnings) == 1
-    assert "graddownload2024.txt" in warnings[0] and "'newflag2024' (column 6)" in warnings[0]
-    extras = con.execute("select extra_columns from raw.grad order by cds, studentgroup").fetchall()
-    assert {json.loads(e)["newflag2024"] for (e,) in extras} == {"Y", None}
-    assert con.execute("select count(*) from raw.grad where cds is not null and currstatus is not null"
-                       ).fetchall()[0][0] == sum(1 for r in _rows(SAMPLES / rel) if r["currstatus"])
-
-
-def test_an_absent_optional_column_loads_blank_with_a_warning(tmp_path):
-    rel = "2024/public/chronicdownload2024.txt"
-    drop = lambda rows: [[f for i, f in enumerate(r) if i != rows[0].index("priorcertifyflag")] for r in rows]  # noqa: E731
-    warnings: list[str] = []
-    con = _load_all(_landing_zone(tmp_path, [rel], drop), warn=warnings.append)
-    assert len(warnings) == 1 and "optional column(s)" in warnings[0] and "priorcertifyflag" in warnings[0]
-    assert con.execute("select count(*), count(priorcertifyflag) from raw.chronic").fetchall() == [(101, 0)]
-
-
-@pytest.mark.parametrize(("rel", "column"), [
-    ("2024/public/graddownload2024.txt", "currstatus"),
-    ("2022/public/eladownload2022.txt", "statuslevel"),
-    ("2019/public/suspdownload2019.txt", "type"),
-    ("2023/public/elpidownload2023.txt", "box"),
-])
-def test_a_missing_needed_column_fails_naming_it(tmp_path, rel, column):
-    def drop(rows):
-        at = [c.lower() for c in rows[0]].index(column)
-        return [[f for i, f in enumerate(r) if i != at] for r in rows]
-
-    raw = _landing_zone(tmp_path, [rel], drop)
-    with pytest.raises(RawFileError) as err:
-        _load_all(raw)
-    text = str(err.value)
-    assert f"{Path(rel).name}, line 1:" in text and "missing needed column(s)" in text and f"'{column}" in text
-
-
-def test_a_renamed_needed_column_names_the_closest_header(tmp_path):
-    rel = "2023/public/suspdownload2023.txt"
-    rename = lambda rows: [[("curr_status" if c == "currstatus" else c) for c in rows[0]], *rows[1:]]  # noqa: E731
-    with pytest.raises(RawFileError, match=r"line 1: .*missing needed column\(s\): 'currstatus' \(closest header "
-                                           r"name found: 'curr_status'\)"):
-        _load_all(_landing_zone(tmp_path, [rel], rename))
-
-
-def test_every_sample_file_is_placed_by_the_registry():
-    for year in YEARS:
-        files = release_files(SAMPLES, Release(year, "public"))
-        assert sorted(f.path.name for f in files) == sorted(p.name for p in (SAMPLES / str(year) / "public").iterdir())
-        assert all(f.layout.provenance == "verified" for f in files), year
-
-
-def test_reference_dass_only_files_load_from_the_reference_folder(tmp_path):
-    con = duckdb.connect()
-    loads = load_reference_inputs(con, SAMPLES, log=_quiet)
-    dass = next(ld for ld in loads if ld.name == "grad_dassonly")
-    assert dass.rows == 158 + 154 and dass.warnings == ()
-    assert con.execute("select report_year, stage, count(*), count(charter_flag), count(coe_flag) "
-                       "from raw.grad_dassonly group by all order by 1").fetchall() == [
-        (2020, "public", 158, 21, 0), (2021, "public", 154, 23, 0)]   # the single-space blanks are NULL

@@ -24,10 +24,9 @@ from orchestration.releases.registry import (
     layout_for_file,
     match_header,
 )
+from tests.support.builds import BUNDLED_RAW, REPO
+from tests.support.inputs import REAL_HEADERS, layout_key_of_real_header
 
-from .conftest import BUNDLED_RAW, REPO
-
-REAL_HEADERS = REPO / "tests" / "fixtures" / "real_headers"
 BY_KEY = {lay.key: lay for lay in ALL_LAYOUTS}
 EXPECTED_BUNDLED = {
     ("2017", "LocalIndPerf2017.txt"): ("localindperf", 5),
@@ -45,16 +44,6 @@ def _header(path: Path) -> tuple[str, ...]:
     return tuple(path.read_text(encoding="utf-8").rstrip("\r\n").split("\t"))
 
 
-def _layout_key_of_real_header(name: str) -> str:
-    """tests/fixtures/real_headers/<stem>_<year>.txt -> the registry key it is evidence for."""
-    stem, year = re.fullmatch(r"(\w+?)_(\d{4}\w*)\.txt", name).groups()
-    if stem in ("ela11", "math11"):
-        return f"{stem[:-2]}/2017/grade_11"
-    if year.endswith("dassonly"):
-        return f"grad_dassonly/{year[:4]}/all"
-    return f"{stem}/{year[:4]}/all"
-
-
 SECONDARY_EVIDENCE = {
     "cci_2018.txt": "cci/2018/all", "censusenrollrates_2024.txt": "censusenrollrates/2024/all",
     "chronic_2018.txt": "chronic/2018/all", "ela38_2017f_cde_fields1-15_plus_ace.txt": "ela/2017/grades_3_8",
@@ -70,13 +59,13 @@ SECONDARY_EVIDENCE = {
 
 @pytest.mark.parametrize("name", sorted(p.name for p in REAL_HEADERS.glob("*.txt")))
 def test_a_real_header_is_exactly_a_verified_layout(name):
-    layout = BY_KEY[_layout_key_of_real_header(name)]
+    layout = BY_KEY[layout_key_of_real_header(name)]
     assert layout.provenance == "verified", layout.key
     assert layout.columns == _header(REAL_HEADERS / name)      # names, order and spelling
 
 
 def test_every_verified_layout_has_its_real_header_in_the_fixtures():
-    evidenced = {_layout_key_of_real_header(p.name) for p in REAL_HEADERS.glob("*.txt")}
+    evidenced = {layout_key_of_real_header(p.name) for p in REAL_HEADERS.glob("*.txt")}
     verified = {lay.key for lay in ALL_LAYOUTS if lay.provenance == "verified"}
     assert verified == evidenced
 

@@ -31,11 +31,9 @@ from orchestration.publish.postgres import (
 )
 from orchestration.publish.publisher import PUBLISHED_MARTS
 from orchestration.transform.project import ensure_manifest
-from tests.dagster_servers import free_port
-from tests.pg_server import PASSWORD, USER, PgServer, postgres_server
-from tests.test_eligibility import lea, school
-
-pytestmark = pytest.mark.slow
+from tests.support.dagster_servers import free_port
+from tests.support.hand_worked import lea, school
+from tests.support.pg_server import PASSWORD, USER, PgServer, postgres_server
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +46,7 @@ def pg_server() -> Iterator[PgServer]:
 
 @pytest.fixture(scope="module")
 def fixture_warehouse(hand_worked_warehouse) -> Path:
-    """test_eligibility's DA and ESSA cases with the 2023 preview that flips (test_eligibility.hand_worked_releases),
+    """test_eligibility's DA and ESSA cases with the 2023 preview that flips (tests/support/hand_worked.py),
     built once per session; read only here."""
     return hand_worked_warehouse
 

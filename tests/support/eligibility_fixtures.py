@@ -162,7 +162,7 @@ def season_lea(n: int) -> str:
 
 
 def preview_public_season(year: int = 2023) -> FixtureReleases:
-    """A year's preview and public files that differ in a few results (tests/test_diff.py works out the flips):
+    """A year's preview and public files that differ in a few results (integration/test_diff.py works out the flips):
     LEA 1 is DA-eligible in preview (P4 ELA Red + math Orange, P5 chronic SWD Red) but not in public (chronic
     Orange); LEA 2 becomes eligible in public (chronic Red, suspension Orange -> Red); LEA 3's SWD ELA denominator is
     revised (200 -> 210, same colour) and its WH row is dropped from public."""
