@@ -151,6 +151,9 @@ class BuildLockedError(RuntimeError):
 def _instance():
     import dagster as dg
 
+    from orchestration.instance import relax_sqlite_sync
+
+    relax_sqlite_sync()
     if os.environ.get("DAGSTER_HOME"):
         Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
         return dg.DagsterInstance.get()
@@ -411,12 +414,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """The HTML report of published releases (also built by `cadash build` after publication)."""
-    from orchestration.report.builder import ReportError, build_reports, published_releases
+    from orchestration.report.builder import ReportError, build_reports
 
     config = _apply_overrides(args)
-    try:
-        keys = [Release.parse(k).key for k in args.release] if args.release else published_releases(
-            config.publish_dir)
+    try:   # no --release: build_reports reports every published release
+        keys = [Release.parse(k).key for k in args.release] if args.release else None
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

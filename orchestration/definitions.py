@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as app_settings
 from orchestration.ingest.assets import ingest_research_files
+from orchestration.instance import relax_sqlite_sync
 from orchestration.jobs import build_release_job, rebuild_all_job
 from orchestration.publish.assets import published_release, server_assets
 from orchestration.quality.freshness_check import check_freshness_job, freshness_daily, release_freshness_check
@@ -21,6 +22,7 @@ from orchestration.transform.project import DBT_PROJECT, dbt_executable
 
 def build_definitions(config: app_settings.Settings | None = None) -> dg.Definitions:
     config = config or app_settings.load()
+    relax_sqlite_sync()  # the run workers write the instance's SQLite event log (orchestration/instance.py)
     app_settings.export(config)  # the dbt subprocess reads DASHBOARD_WAREHOUSE from the environment
     config.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dg.Definitions(

@@ -211,13 +211,25 @@ def _compact(frame):
     return frame
 
 
+FRAMES_DATASOURCE, FRAME_ASSET, WHOLE_FRAME = "frames", "frame", "whole"
+
+
 def gx_context():
+    """An ephemeral GX context with one pandas datasource whose single dataframe asset takes every frame in turn.
+
+    One datasource for the whole run: adding and deleting one per frame made GX re-serialize its project config
+    each time (docs/benchmark.md). The frame is a batch parameter and the whole-dataframe batch keeps one id, so
+    GX's batch cache holds only the frame being validated (memory stays bounded), and its metrics are computed
+    again for each frame (a frame's nulls and row count are seen after a clean frame, and a clean one after a bad
+    one: tests/unit/test_gx_runner.py)."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    (context.data_sources.add_pandas(FRAMES_DATASOURCE).add_dataframe_asset(FRAME_ASSET)
+     .add_batch_definition_whole_dataframe(WHOLE_FRAME))
     return context
 
 
@@ -227,8 +239,8 @@ def _validate(context, name: str, frame, expectations: list[dict], sample_cols: 
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    batch_definition = (context.data_sources.add_or_update_pandas(f"frames_{name}")
-                        .add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole"))
+    batch_definition = (context.data_sources.get(FRAMES_DATASOURCE).get_asset(FRAME_ASSET)
+                        .get_batch_definition(WHOLE_FRAME))
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
 
     def suite_of(configs):
@@ -237,25 +249,20 @@ def _validate(context, name: str, frame, expectations: list[dict], sample_cols: 
             gx_suite.add_expectation_configuration(config)
         return gx_suite
 
-    try:
-        configs = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {}))
-                   for e in expectations]
-        quick = batch.validate(suite_of(configs), result_format={"result_format": "BOOLEAN_ONLY"}).results
-        # GX returns results in its own order: the failures are re-run from their own configurations
-        failed = [ExpectationConfiguration(type=i.expectation_config.type, kwargs=i.expectation_config.kwargs,
-                                           meta=i.expectation_config.meta) for i in quick if not i.success]
-        if not failed:
-            return quick
-        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS}
-        index_cols = [c for c in sample_cols if c in frame.columns]
-        if index_cols:
-            result_format["unexpected_index_column_names"] = index_cols
-        detailed = batch.validate(suite_of(failed), result_format=result_format).results
-        return [i for i in quick if i.success] + list(detailed)
-    finally:
-        # the datasource holds the frame: drop it, or every frame of a run stays in memory (measured: 4.7 GB
-        # for the 14 releases of fct_indicator_results at scale 1)
-        context.data_sources.delete(f"frames_{name}")
+    configs = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {}))
+               for e in expectations]
+    quick = batch.validate(suite_of(configs), result_format={"result_format": "BOOLEAN_ONLY"}).results
+    # GX returns results in its own order: the failures are re-run from their own configurations
+    failed = [ExpectationConfiguration(type=i.expectation_config.type, kwargs=i.expectation_config.kwargs,
+                                       meta=i.expectation_config.meta) for i in quick if not i.success]
+    if not failed:
+        return quick
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS}
+    index_cols = [c for c in sample_cols if c in frame.columns]
+    if index_cols:
+        result_format["unexpected_index_column_names"] = index_cols
+    detailed = batch.validate(suite_of(failed), result_format=result_format).results
+    return [i for i in quick if i.success] + list(detailed)
 
 
 def _plain(value):
