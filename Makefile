@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run test test-unit lint lock dev bench clean
+.PHONY: install run test test-unit lint lock dev bench docs clean
 
 install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
@@ -60,6 +60,18 @@ dev: install
 ## bench: lower bound vs pandas vs pipeline vs incremental at scales 1, 2, 4 (data/bench/results.{json,md})
 bench: install
 	$(BIN)/cadash bench
+
+## docs: the dbt docs site of a built warehouse, one file that opens from file:// (data/docs/index.html, docs/bi.md)
+# Reads the warehouse cadash builds (DASHBOARD_WAREHOUSE, default data/warehouse.duckdb, so after `make run`); run it
+# while no build is writing that file. dbt's artifacts go to data/docs/dbt, not dbt_project/target (Dagster's manifest).
+DOCS_DIR := data/docs
+DOCS_WAREHOUSE = $(abspath $(or $(DASHBOARD_WAREHOUSE),data/warehouse.duckdb))
+docs: install
+	@test -f "$(DOCS_WAREHOUSE)" || { echo "no warehouse at $(DOCS_WAREHOUSE): build it first (make run)"; exit 1; }
+	DASHBOARD_WAREHOUSE="$(DOCS_WAREHOUSE)" $(BIN)/dbt docs generate --static --project-dir dbt_project \
+		--profiles-dir dbt_project --target warehouse --target-path "$(CURDIR)/$(DOCS_DIR)/dbt"
+	cp $(DOCS_DIR)/dbt/static_index.html $(DOCS_DIR)/index.html
+	@echo "==> $(DOCS_DIR)/index.html (from $(DOCS_WAREHOUSE))"
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .dagster_home .pytest_cache
