@@ -346,7 +346,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
-    from orchestration.quality.reconciliation import releases_of_run
+    from orchestration.partitions import range_tags, releases_of_run
 
     print(f"cadash build: {count} release(s) from {config.raw_dir} into {config.warehouse}, published to "
           f"{config.publish_dir}", flush=True)
@@ -360,7 +360,7 @@ def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
         label = first if first == last else f"{first} .. {last}"
         print(f"[{number}/{len(blocks)}] {label}: ingest + raw suites -> dbt build (models and tests) -> mart "
               f"suites -> publish -> report{server}", flush=True)
-        tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+        tags = range_tags(first, last)
         result = job.execute_in_process(instance=instance, run_config=run_config, tags=tags, raise_on_error=False)
         if not result.success:
             print(f"\nBUILD FAILED for {label}:", file=sys.stderr)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.partitions import RELEASES
+from orchestration.partitions import RELEASES, range_tags
+from orchestration.publish.assets import PUBLISHED_RELEASE
 
 # every asset and check, except the calendar-dependent freshness check: a build's success must not depend on the
 # date (that check has its own job and schedule, orchestration/quality/freshness_check.py)
-FRESHNESS_CHECK = dg.AssetCheckKey(dg.AssetKey(["publish", "release"]), "release_freshness")
+FRESHNESS_CHECK = dg.AssetCheckKey(PUBLISHED_RELEASE, "release_freshness")
 WAREHOUSE_ASSETS = dg.AssetSelection.all() - dg.AssetSelection.checks(FRESHNESS_CHECK)
 
 build_release_job = dg.define_asset_job(
@@ -21,6 +22,6 @@ _keys = RELEASES.get_partition_keys()
 rebuild_all_job = dg.define_asset_job(
     name="rebuild_all_releases",
     selection=WAREHOUSE_ASSETS,
-    tags={"dagster/asset_partition_range_start": _keys[0], "dagster/asset_partition_range_end": _keys[-1]},
+    tags=range_tags(_keys[0], _keys[-1]),
     description="Re-ingest and rebuild every release the registry knows, as one run over the whole partition range.",
 )

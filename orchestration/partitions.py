@@ -10,6 +10,26 @@ from orchestration.releases.discovery import all_release_keys
 
 RELEASES = dg.StaticPartitionsDefinition(all_release_keys())
 
+# the run tags that say which releases a run materializes: one partition, or a range (one dbt invocation)
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The tags of a run over the releases first..last (partition order)."""
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}
+
+
+def releases_of_run(tags: dict[str, str]) -> list[str]:
+    """The release keys a run materializes, from its partition tags (all releases when it has none)."""
+    keys = RELEASES.get_partition_keys()
+    if PARTITION_TAG in tags:
+        return [tags[PARTITION_TAG]]
+    if RANGE_START_TAG in tags and RANGE_END_TAG in tags:
+        return keys[keys.index(tags[RANGE_START_TAG]): keys.index(tags[RANGE_END_TAG]) + 1]
+    return keys
+
 
 def contiguous_blocks(keys: list[str]) -> list[tuple[str, str]]:
     """Group release keys into runs of neighbouring partitions: [(first, last), ...], in partition order.

@@ -26,7 +26,7 @@ from orchestration.jobs import build_release_job
 from orchestration.releases.discovery import Release, release_dir
 from orchestration.releases.registry import REPORT_YEARS, STAGES
 
-TIMEZONE = "America/Los_Angeles"
+TIMEZONE = "America/Los_Angeles"     # California: CDE's dates and every schedule of this project
 PREVIEW_CRON = "0 7 * 10-11 1-5"     # 07:00 Pacific, weekdays, October and November
 ANNUAL_CRON = "0 7 * 12 1-5"         # 07:00 Pacific, weekdays, December
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from orchestration import settings as app_settings
+from orchestration.publish.assets import PUBLISHED_RELEASE
 from orchestration.quality.freshness import EXPECTATIONS, release_freshness
-
-PUBLISHED_RELEASE = dg.AssetKey(["publish", "release"])
+from orchestration.schedules import TIMEZONE
 
 
 @dg.asset_check(
@@ -58,7 +58,7 @@ freshness_daily = dg.ScheduleDefinition(
     name="freshness_daily",
     job=check_freshness_job,
     cron_schedule="0 9 * * *",
-    execution_timezone="America/Los_Angeles",
+    execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Every morning at 09:00 Pacific: is every release published from its newest files, and has this "
                 "season's release arrived by CDE's calendar? (warns only)",

@@ -15,8 +15,8 @@ import dagster as dg
 import duckdb
 
 from orchestration import settings as app_settings
+from orchestration.partitions import releases_of_run
 from orchestration.quality import gx_runner
-from orchestration.quality.reconciliation import releases_of_run
 from orchestration.releases.registry import STEM_INDICATOR
 
 CHECK_NAME = "gx_suite"

@@ -21,20 +21,9 @@ import dagster as dg
 import duckdb
 
 from orchestration import settings as app_settings
-from orchestration.partitions import RELEASES
+from orchestration.partitions import releases_of_run
 
 RECONCILIATION = dg.AssetKey(["marts", "fct_level_reconciliation"])
-_RANGE_START, _RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
-
-
-def releases_of_run(tags: dict[str, str]) -> list[str]:
-    """The release keys a run materialized, from its partition tags (all releases when it had none)."""
-    keys = RELEASES.get_partition_keys()
-    if "dagster/partition" in tags:
-        return [tags["dagster/partition"]]
-    if _RANGE_START in tags and _RANGE_END in tags:
-        return keys[keys.index(tags[_RANGE_START]): keys.index(tags[_RANGE_END]) + 1]
-    return keys
 
 
 def agreement_by_indicator_year(con: duckdb.DuckDBPyConnection, releases: list[str]) -> list[tuple]:
