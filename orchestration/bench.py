@@ -64,7 +64,7 @@ def _first(layout: Layout, candidates: tuple[str, ...]) -> str | None:
 def run_lower_bound(raw_dir: Path, out: Path) -> int:
     import duckdb
 
-    from orchestration.ingest.loader import _hash_and_encoding, _transcode_cp1252
+    from orchestration.ingest.loader import hash_and_encoding, transcode_cp1252
 
     con = duckdb.connect(str(out))
     con.execute(
@@ -78,11 +78,11 @@ def run_lower_bound(raw_dir: Path, out: Path) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for f in indicator_files(raw_dir):
             lay, rel = f.layout, f.release
-            sha, encoding, _ = _hash_and_encoding(f.path)
+            sha, encoding, _ = hash_and_encoding(f.path)
             path = f.path
             if encoding != "utf-8":
                 path = Path(tmp) / f.path.name
-                _transcode_cp1252(f.path, path)
+                transcode_cp1252(f.path, path)
             types = raw_table_columns(lay.stem)
             columns = "{" + ", ".join(f"'{c}': '{types[c]}'" for c in lay.raw_columns) + "}"
             measures = [f"{_first(lay, src) or 'null'}" for src in _SOURCES.values()]

@@ -52,7 +52,7 @@ class Band:
         return ok
 
 
-def _bands(rows: list[dict[str, str]], level_col: str) -> list[Band]:
+def level_bands(rows: list[dict[str, str]], level_col: str) -> list[Band]:
     def bound(text: str) -> int | None:
         return to_tenths(float(text)) if text != "" else None
 
@@ -111,16 +111,22 @@ class Rules:
         return exact or [r for r in rows if r["indicator"] == indicator and r["cut_table"] == "*"
                          and _in_years(r, year)]
 
+    def change_level_names(self, indicator: str, year: int, cut_table: str) -> dict[int, str]:
+        """Change level -> its name (Declined Significantly ...; for chronic absenteeism and suspension Increased
+        Significantly ...)."""
+        return {int(r["change_level"]): r["level_name"]
+                for r in self._matching(self.change_rows, indicator, year, cut_table)}
+
     def status_levels(self, indicator: str, year: int, cut_table: str, tenths: np.ndarray) -> np.ndarray:
         """Status level 1-5 for each value (in tenths); 0 where there are no cut points (e.g. science 2025)."""
         out = np.zeros(tenths.shape, dtype=np.int64)
-        for band in _bands(self._matching(self.status_rows, indicator, year, cut_table), "status_level"):
+        for band in level_bands(self._matching(self.status_rows, indicator, year, cut_table), "status_level"):
             out[band.mask(tenths)] = band.level
         return out
 
     def change_levels(self, indicator: str, year: int, cut_table: str, tenths: np.ndarray) -> np.ndarray:
         out = np.zeros(tenths.shape, dtype=np.int64)
-        for band in _bands(self._matching(self.change_rows, indicator, year, cut_table), "change_level"):
+        for band in level_bands(self._matching(self.change_rows, indicator, year, cut_table), "change_level"):
             out[band.mask(tenths)] = band.level
         return out
 

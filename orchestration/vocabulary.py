@@ -1,7 +1,8 @@
 """The vocabularies Python code shows or orders by, read from the seeds that own them (dbt reads the same files):
 the indicators in their display order and status unit (seeds/indicators.csv), the program codes
-(seeds/eligibility/programs.csv), the DA statuses (seeds/eligibility/da_assistance_statuses.csv) and the ESSA statuses
-(seeds/eligibility/essa_status_codes.csv). Nothing else in the package spells these lists out."""
+(seeds/eligibility/programs.csv), the DA statuses (seeds/eligibility/da_assistance_statuses.csv), the ESSA statuses
+(seeds/eligibility/essa_status_codes.csv) and the names of the colours and status levels
+(seeds/eligibility/level_labels.csv). Nothing else in the package spells these lists out."""
 
 from __future__ import annotations
 
@@ -51,3 +52,18 @@ def essa_statuses() -> tuple[str, ...]:
     Assistance last)."""
     rows = _rows(SEEDS / "eligibility" / "essa_status_codes.csv")
     return tuple(r["assistance_status"] for r in sorted(rows, key=lambda r: int(r["entry_precedence"])))
+
+
+@lru_cache(maxsize=1)
+def colour_labels() -> dict[int, str]:
+    """Colour code (1-5) -> its name (Red ... Blue)."""
+    rows = _rows(SEEDS / "eligibility" / "level_labels.csv")
+    return {int(r["rating"]): r["label"] for r in rows if r["measure"] == "color"}
+
+
+@lru_cache(maxsize=1)
+def status_level_labels() -> dict[tuple[str, int], str]:
+    """(better direction, status level) -> its name: 1 is always the worst level (Very Low where higher is better,
+    Very High where lower is)."""
+    rows = _rows(SEEDS / "eligibility" / "level_labels.csv")
+    return {(r["better_direction"], int(r["rating"])): r["label"] for r in rows if r["measure"] == "status_level"}

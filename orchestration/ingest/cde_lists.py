@@ -46,8 +46,8 @@ from orchestration.ingest.loader import (
     LINEAGE_COLUMNS,
     RAW_SCHEMA,
     RawFileError,
-    _sql_literal,
     file_sha256,
+    sql_literal,
     transaction,
 )
 from orchestration.releases.discovery import REFERENCE_DIR
@@ -478,9 +478,9 @@ def _write_csv(path: Path, columns: tuple[tuple[str, str], ...], rows: list[dict
 def _insert(con: duckdb.DuckDBPyConnection, table: str, csv_path: Path, lineage: tuple[object, ...]) -> int:
     columns = table_columns(table)
     data = columns[: len(columns) - len(LINEAGE_COLUMNS)]
-    spec = ", ".join(f"{_sql_literal(n)}: {_sql_literal(t)}" for n, t in data)
+    spec = ", ".join(f"{sql_literal(n)}: {sql_literal(t)}" for n, t in data)
     names = ", ".join(f'"{n}"' for n, _ in columns)
-    reader = (f"read_csv({_sql_literal(str(csv_path))}, header=true, delim=',', quote='\"', escape='\"', "
+    reader = (f"read_csv({sql_literal(str(csv_path))}, header=true, delim=',', quote='\"', escape='\"', "
               f"auto_detect=false, strict_mode=true, nullstr='', columns={{{spec}}})")
     return con.execute(f"insert into {RAW_SCHEMA}.{table} ({names}) select *, ?, ?, ? from {reader}",
                        list(lineage)).fetchall()[0][0]

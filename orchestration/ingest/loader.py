@@ -107,7 +107,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _hash_and_encoding(path: Path) -> tuple[str, str, int | None]:
+def hash_and_encoding(path: Path) -> tuple[str, str, int | None]:
     """sha256 of the bytes, 'utf-8' or 'cp1252', and the first line that is not UTF-8 (None if all is)."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -130,7 +130,7 @@ def _hash_and_encoding(path: Path) -> tuple[str, str, int | None]:
     return digest.hexdigest(), "utf-8" if utf8 else "cp1252", bad_line
 
 
-def _transcode_cp1252(path: Path, target: Path) -> None:
+def transcode_cp1252(path: Path, target: Path) -> None:
     """Write a UTF-8 copy of a Windows-1252 file; bytes undefined in cp1252 are an error with their line."""
     with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
         for number, raw_line in enumerate(src, start=1):
@@ -143,7 +143,7 @@ def _transcode_cp1252(path: Path, target: Path) -> None:
                 ) from None
 
 
-def _read_header(path: Path, encoding: str) -> str:
+def read_header(path: Path, encoding: str) -> str:
     with path.open("rb") as handle:
         first = handle.readline()
     if not first:
@@ -155,8 +155,8 @@ def _read_header(path: Path, encoding: str) -> str:
 
 def prepare_file(path: Path, layout: Layout, tmpdir: Path, log: Callable[[str], None]) -> PreparedFile:
     """Hash, decode and line up the header of one file; RawFileError (line 1) when the header does not fit."""
-    sha, encoding, bad_line = _hash_and_encoding(path)
-    header = _read_header(path, encoding)
+    sha, encoding, bad_line = hash_and_encoding(path)
+    header = read_header(path, encoding)
     delimiter = choose_delimiter(layout, header)
     try:
         match = match_header(layout, header.split(delimiter), str(path))
@@ -166,7 +166,7 @@ def prepare_file(path: Path, layout: Layout, tmpdir: Path, log: Callable[[str], 
     if encoding == "cp1252":
         log(f"{path.name}: not UTF-8 from line {bad_line}; read as Windows-1252 (declared: {layout.encoding})")
         read_path = tmpdir / f"{path.name}.utf8"
-        _transcode_cp1252(path, read_path)
+        transcode_cp1252(path, read_path)
     return PreparedFile(path, layout, sha, encoding, delimiter, match, read_path)
 
 
@@ -189,7 +189,7 @@ def lineage(prep: PreparedFile, report_year: int, stage: str, loaded_at: datetim
             "source_file": prep.path.name, "source_sha256": prep.sha256, "loaded_at": loaded_at}
 
 
-def _sql_literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -247,11 +247,11 @@ def _read_name(prep: PreparedFile, position: int) -> str:
 
 def _reader(prep: PreparedFile) -> str:
     read_cols = ", ".join(
-        f"{_sql_literal(_read_name(prep, i))}: {_sql_literal(COLUMN_TYPES[raw] if raw else 'VARCHAR')}"
+        f"{sql_literal(_read_name(prep, i))}: {sql_literal(COLUMN_TYPES[raw] if raw else 'VARCHAR')}"
         for i, raw in enumerate(prep.match.positions))
-    nulls = ", ".join(_sql_literal(s) for s in NULL_STRINGS)
+    nulls = ", ".join(sql_literal(s) for s in NULL_STRINGS)
     return (
-        f"read_csv({_sql_literal(str(prep.read_path))}, delim={_sql_literal(prep.delimiter)}, quote='', "
+        f"read_csv({sql_literal(str(prep.read_path))}, delim={sql_literal(prep.delimiter)}, quote='', "
         f"escape='', header=true, auto_detect=false, strict_mode=true, nullstr=[{nulls}], "
         f"columns={{{read_cols}}})"
     )
@@ -261,7 +261,7 @@ def _extras_json(prep: PreparedFile) -> str:
     """json_object('<header name>', <text>, ...) over the columns the layout does not list, or NULL."""
     if not prep.match.unknown:
         return "null"
-    pairs = ", ".join(f"{_sql_literal(name)}, \"{_EXTRA}{pos}\"" for pos, name in prep.match.unknown)
+    pairs = ", ".join(f"{sql_literal(name)}, \"{_EXTRA}{pos}\"" for pos, name in prep.match.unknown)
     return f"json_object({pairs})::varchar"
 
 
@@ -281,7 +281,7 @@ def insert_file(con: duckdb.DuckDBPyConnection, prep: PreparedFile, table: str, 
     selected = []
     for col in present:
         if col == "reportingyear" and expected_year is not None:
-            expected = _sql_literal(_expected_reporting_year(expected_year))
+            expected = sql_literal(_expected_reporting_year(expected_year))
             selected.append(f"case when coalesce(lower(trim(reportingyear)), '') = {expected} then reportingyear "
                             f"else error('{_WRONG_YEAR}') end")
         else:

@@ -31,15 +31,15 @@ from orchestration.ingest.loader import (
     LINEAGE_COLUMNS,
     RAW_SCHEMA,
     RawFileError,
-    _hash_and_encoding,
-    _read_header,
-    _sql_literal,
-    _transcode_cp1252,
     ensure_table,
+    hash_and_encoding,
     insert_file,
     lineage,
     prepare_file,
+    read_header,
+    sql_literal,
     transaction,
+    transcode_cp1252,
 )
 from orchestration.releases.discovery import REFERENCE_DIR
 from orchestration.releases.registry import REFERENCE_LAYOUTS, REFERENCE_STEMS
@@ -106,8 +106,8 @@ def reference_names() -> list[str]:
 
 
 def _reader(ref: ReferenceInput, path: Path) -> str:
-    cols = ", ".join(f"{_sql_literal(n)}: {_sql_literal(t)}" for n, t in ref.columns)
-    return (f"read_csv({_sql_literal(str(path))}, delim='\t', quote='', escape='', header=true, "
+    cols = ", ".join(f"{sql_literal(n)}: {sql_literal(t)}" for n, t in ref.columns)
+    return (f"read_csv({sql_literal(str(path))}, delim='\t', quote='', escape='', header=true, "
             f"auto_detect=false, strict_mode=true, columns={{{cols}}})")
 
 
@@ -116,11 +116,11 @@ def _first_violation(con: duckdb.DuckDBPyConnection, ref: ReferenceInput, path: 
     numbered = f"(select row_number() over () + 1 as line, * from {_reader(ref, path)})"
     checks = []
     for column, allowed in ref.codes:
-        values = ", ".join(_sql_literal(v) for v in allowed)
+        values = ", ".join(sql_literal(v) for v in allowed)
         checks.append((column, f'coalesce("{column}", \'\') not in ({values})',
                        f"expected one of {', '.join(allowed)}"))
     for column, regexp, what in ref.patterns:
-        checks.append((column, f'not regexp_full_match(coalesce("{column}", \'\'), {_sql_literal(regexp)})',
+        checks.append((column, f'not regexp_full_match(coalesce("{column}", \'\'), {sql_literal(regexp)})',
                        f"expected {what}"))
     names = [n for n, _ in ref.columns]
     for column, condition, expected in checks:
@@ -153,8 +153,8 @@ def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, log: Ca
         with tempfile.TemporaryDirectory(prefix="cadash-reference-") as tmp:
             read_path, sha = None, None
             if path.is_file():
-                sha, encoding, _ = _hash_and_encoding(path)
-                header = _read_header(path, encoding).split("\t")
+                sha, encoding, _ = hash_and_encoding(path)
+                header = read_header(path, encoding).split("\t")
                 expected = [n for n, _ in ref.columns]
                 if header != expected:
                     position = next((i for i, (a, b) in enumerate(zip(header, expected)) if a != b),
@@ -164,7 +164,7 @@ def load_reference_inputs(con: duckdb.DuckDBPyConnection, raw_dir: Path, log: Ca
                 read_path = path
                 if encoding == "cp1252":
                     read_path = Path(tmp) / f"{path.name}.utf8"
-                    _transcode_cp1252(path, read_path)
+                    transcode_cp1252(path, read_path)
                 try:
                     _first_violation(con, ref, read_path, path)
                 except duckdb.Error as exc:

@@ -91,7 +91,7 @@ def publish_release(warehouse: Path, publish_dir: Path, release: str, repo: Path
     publications = VersionedDir.publications(publish_dir)
     try:
         version_dir, manifest = publications.replace(
-            release, lambda staging: _write_publication(warehouse, staging, release, repo, log))
+            release, lambda staging: write_publication(warehouse, staging, release, repo, log))
     except StagingFailed as exc:
         raise PublishError(f"publishing {release} to {publications.root} failed, the previous publication is "
                            f"unchanged: {exc}") from exc.__cause__
@@ -102,7 +102,7 @@ def publish_release(warehouse: Path, publish_dir: Path, release: str, repo: Path
     return Publication(release, version_dir, manifest)
 
 
-def _write_publication(warehouse: Path, out: Path, release: str, repo: Path, log) -> dict:
+def write_publication(warehouse: Path, out: Path, release: str, repo: Path, log) -> dict:
     files = []
     snapshot = out / "snapshot.duckdb"
     # an in-memory session attaches the warehouse read-only and the new snapshot read-write (a read-only

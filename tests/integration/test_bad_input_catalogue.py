@@ -322,13 +322,13 @@ def test_16_two_builds_at_once(scene, capsys):
 def test_17_a_full_publish_disk(scene, capsys, monkeypatch):
     from orchestration.publish import publisher
 
-    real = publisher._write_publication
+    real = publisher.write_publication
 
     def disk_full(warehouse, out, release, repo, log):
         real(warehouse, out, release, repo, log)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publisher, "_write_publication", disk_full)
+    monkeypatch.setattr(publisher, "write_publication", disk_full)
     code, err = scene.build(capsys, "--release", "2018-public")
     assert code == 1 and "No space left on device" in err and "previous publication is unchanged" in err
     scene.assert_nothing_changed(warehouse=False)

@@ -25,8 +25,9 @@ import pytest
 
 from orchestration import settings as app_settings
 from orchestration import vocabulary
-from orchestration.report import builder, svg
-from orchestration.report.builder import BADGE_HEX, COLOUR_HEX, ReportError, build_report
+from orchestration.report import svg
+from orchestration.report.builder import ReportError, build_report
+from orchestration.report.model import BADGE_HEX, COLOUR_HEX, PageModel
 from tests.support.browser import launch_chromium
 from tests.support.builds import FIXTURES, build_in_isolation, publication_state
 from tests.support.eligibility_fixtures import FixtureReleases
@@ -477,7 +478,7 @@ def test_a_failed_report_build_leaves_the_previous_report_unchanged(published, m
     reports = published / "reports"
     before = publication_state(reports)
     calls = {"n": 0}
-    real = builder.PageModel.trends
+    real = PageModel.trends
 
     def failing(self, cds):
         calls["n"] += 1
@@ -485,7 +486,7 @@ def test_a_failed_report_build_leaves_the_previous_report_unchanged(published, m
             raise OSError(28, "No space left on device")
         return real(self, cds)
 
-    monkeypatch.setattr(builder.PageModel, "trends", failing)
+    monkeypatch.setattr(PageModel, "trends", failing)
     with pytest.raises(ReportError, match="previous report is unchanged.*No space left on device"):
         build_report(published, "2023-public", log=lambda _m: None)
     assert calls["n"] == 3

@@ -7,8 +7,10 @@ import re
 
 import pytest
 
-from orchestration.report import builder, svg
-from orchestration.report.builder import BADGE_HEX, COLOUR_HEX
+from orchestration.report import svg
+from orchestration.report.builder import trend_releases
+from orchestration.report.model import BADGE_HEX, COLOUR_HEX, colourize
+from orchestration.report.render import STYLESHEET
 
 RED, ORANGE, YELLOW, GREEN = 1, 2, 3, 4
 
@@ -52,13 +54,13 @@ def test_the_trend_svg_puts_each_point_at_its_year_and_value():
 
 
 def test_colour_words_become_chips_and_the_rest_is_escaped():
-    html = str(builder.colourize("ELA Red + Math <Orange> & Redwood"))
+    html = str(colourize("ELA Red + Math <Orange> & Redwood"))
     assert html == ('ELA <span class="chip col-red">Red</span> + Math &lt;<span class="chip col-orange">Orange</span>'
                     '&gt; &amp; Redwood')
 
 
-def test_the_stylesheet_uses_the_colours_of_the_builder():
-    css = builder.STYLESHEET.read_text()
+def test_the_stylesheet_uses_the_colours_of_the_page_model():
+    css = STYLESHEET.read_text()
     for label, hex_colour in COLOUR_HEX.items():
         assert re.search(rf"\.col-{label.lower()} {{ background: {hex_colour};", css), label
     for name, hex_colour in BADGE_HEX.items():
@@ -70,7 +72,7 @@ def test_trend_releases_take_each_years_public_release_else_its_preview():
     from orchestration.releases.discovery import Release
 
     available = ["2019-preview", "2022-preview", "2022-public", "2023-preview", "2023-public", "2024-public"]
-    assert builder._trend_releases(available, Release.parse("2023-preview")) == [
+    assert trend_releases(available, Release.parse("2023-preview")) == [
         "2019-preview", "2022-public", "2023-preview"]
-    assert builder._trend_releases(available, Release.parse("2024-public")) == [
+    assert trend_releases(available, Release.parse("2024-public")) == [
         "2019-preview", "2022-public", "2023-public", "2024-public"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from orchestration.releases.registry import REPORT_YEARS
-from orchestration.rules import RULES_DIR, Rules, _bands
+from orchestration.rules import RULES_DIR, Rules, level_bands
 
 RULES = Rules()
 VALUES = np.arange(-3000, 3001)  # every tenth from -300.0 to 300.0
@@ -29,7 +29,7 @@ def test_bands_cover_every_value_exactly_once(rows, level_col):
     for indicator, table, year in _keys(rows, level_col):
         matching = [r for r in rows if r["indicator"] == indicator and r["cut_table"] == table
                     and int(r["first_year"]) <= year <= int(r["last_year"])]
-        bands = _bands(matching, level_col)
+        bands = level_bands(matching, level_col)
         hits = sum(b.mask(VALUES).astype(int) for b in bands)
         assert (hits == 1).all(), f"{indicator} {table} {year}: values in 0 or 2 bands"
         assert sorted(b.level for b in bands) == [1, 2, 3, 4, 5]
