@@ -4,8 +4,8 @@
   release, before they are committed: a failing suite rolls the release back (the warehouse stays as it was) and
   the ingest step yields the failed check (`gx_suite` on raw/<stem>) and fails, so nothing downstream runs.
 * Mart suites (expectations/marts/*.json) run after dbt, on the warehouse opened read-only, as one blocking
-  multi-asset check (`gx_suite` on each published mart). The publish asset depends on those marts, so a failing
-  suite stops the publication; the previous publication stays as it was.
+  multi-asset check (`gx_suite` on each published mart that has a suite). The publish asset depends on those
+  marts, so a failing suite stops the publication; the previous publication stays as it was.
 
 Each check's metadata lists the failing expectations with a sample of failing rows. GX is imported only when a suite
 runs (gx_runner), so loading the definitions stays fast; the suite files are read at definition time (JSON only).

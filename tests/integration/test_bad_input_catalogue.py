@@ -257,7 +257,7 @@ def _strict_suites(tmp_path: Path, mart: str, expectation: dict) -> Path:
     path = strict / "marts" / f"{mart}.json"
     suite = json.loads(path.read_text())
     same = (expectation["type"], expectation["kwargs"].get("column"))
-    suite["frames"]["rows"] = [expectation] + [e for e in suite["frames"]["rows"]
+    suite["frames"]["rows"] = [expectation] + [e for e in suite["frames"].get("rows", [])
                                                if (e["type"], e["kwargs"].get("column")) != same]
     path.write_text(json.dumps(suite))
     return strict
