@@ -242,3 +242,10 @@
 {%- endmacro %}
 {% macro duckdb__repeated_cte() -%} not materialized {%- endmacro %}
 {% macro default__repeated_cte() -%} materialized {%- endmacro %}
+
+{#- Whether `text` contains a match of the regular expression `pattern` (searched, not anchored). -#}
+{% macro regex_search(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_search', 'ca_dashboard')(text, pattern)) }}
+{%- endmacro %}
+{% macro duckdb__regex_search(text, pattern) -%} regexp_matches({{ text }}, '{{ pattern }}') {%- endmacro %}
+{% macro default__regex_search(text, pattern) -%} ({{ text }} ~ '{{ pattern }}') {%- endmacro %}

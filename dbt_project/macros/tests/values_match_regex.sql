@@ -3,6 +3,6 @@
 {% test values_match_regex(model, column_name, regex) %}
 select {{ column_name }}, count(*) as unmatched_rows
 from {{ model }}
-where not regexp_matches({{ column_name }}, '{{ regex }}')
+where not {{ regex_search(column_name, regex) }}
 group by 1
 {% endtest %}
