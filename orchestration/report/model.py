@@ -21,7 +21,7 @@ from orchestration import vocabulary
 from orchestration.report import grid as grid_html
 from orchestration.report import svg
 from orchestration.report.data import ReportData
-from orchestration.rules import Rules
+from orchestration.rules import Rules, default_rules
 
 # The Dashboard colours (seed code -> label in seeds/eligibility/level_labels.csv -> this hex); report.css uses the
 # same values (a test checks the CSS against this table).
@@ -45,7 +45,7 @@ class Labels:
 
     @classmethod
     def load(cls) -> Labels:
-        return cls(Rules(), vocabulary.colour_labels(), vocabulary.status_level_labels())
+        return cls(default_rules(), vocabulary.colour_labels(), vocabulary.status_level_labels())
 
     def change(self, indicator: str, year: int, cut_table: str) -> dict[int, str]:
         """change level -> its name (Declined Significantly ..., for chronic absenteeism and suspension Increased
