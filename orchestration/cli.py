@@ -328,15 +328,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     from orchestration.definitions import build_definitions
-    from orchestration.partitions import contiguous_blocks
+    from orchestration.partitions import contiguous_blocks, sync_release_partitions
 
     defs = build_definitions(config)
     job = defs.resolve_job_def("build_release")
     instance = _instance()
+    order = sync_release_partitions(instance, [r.key for r in found])   # the partitions: the releases present
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     if args.full_refresh:
         run_config["ops"] = {"dashboard_dbt": {"config": {"full_refresh": True}}}
-    blocks = contiguous_blocks([r.key for r in wanted])
+    blocks = contiguous_blocks([r.key for r in wanted], order)
     try:
         with build_lock(config.warehouse):
             return _run_blocks(job, instance, run_config, blocks, config, len(wanted))
@@ -368,7 +369,7 @@ def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
                 print(f"  - {reason}", file=sys.stderr)
             return EXIT_FAILED
         published = _published(result)
-        unpublished = [k for k in releases_of_run(tags) if k not in published]
+        unpublished = [k for k in releases_of_run(tags, instance) if k not in published]
         if unpublished:  # a skipped step is not a success
             print(f"\nBUILD FAILED for {label}: the run ended without publishing {', '.join(unpublished)} (a step "
                   "was skipped); the previous publication is unchanged", file=sys.stderr)

@@ -9,13 +9,13 @@ from dagster_duckdb import DuckDBResource
 from orchestration import settings as app_settings
 from orchestration.ingest.assets import ingest_research_files
 from orchestration.instance import relax_sqlite_sync
-from orchestration.jobs import build_release_job, rebuild_all_job
+from orchestration.jobs import build_release_job
 from orchestration.publish.assets import published_release, server_assets
 from orchestration.quality.freshness_check import check_freshness_job, freshness_daily, release_freshness_check
 from orchestration.quality.gx_checks import published_mart_suites
 from orchestration.quality.reconciliation import level_disagreements, level_reconciliation
 from orchestration.report.assets import release_report
-from orchestration.schedules import annual_release, preview_window, raw_files_changed
+from orchestration.schedules import annual_release, preview_window, raw_files_changed, release_partitions
 from orchestration.transform.assets import dashboard_dbt_assets
 from orchestration.transform.project import DBT_PROJECT, dbt_executable
 
@@ -28,9 +28,9 @@ def build_definitions(config: app_settings.Settings | None = None) -> dg.Definit
     return dg.Definitions(
         assets=[ingest_research_files, dashboard_dbt_assets, published_release, release_report, *server_assets()],
         asset_checks=[level_reconciliation, level_disagreements, published_mart_suites, release_freshness_check],
-        jobs=[build_release_job, rebuild_all_job, check_freshness_job],
+        jobs=[build_release_job, check_freshness_job],
         schedules=[preview_window, annual_release, freshness_daily],
-        sensors=[raw_files_changed],
+        sensors=[release_partitions, raw_files_changed],
         resources={
             # Checkpoint (compress and write) once per run rather than after every release's commit; the WAL
             # keeps what is committed in between (measured: full ingest 58 s -> 45 s at scale 1). The memory

@@ -5,8 +5,11 @@
 * **annual schedule** (`annual_release`): every weekday morning in December, the public release. It requests
   `<year>-public` when that release has files.
 * **sensor** (`raw_files_changed`): every minute it fingerprints the files under the raw dir (name, size, mtime);
-  a new or changed file requests a run for its release only, keyed by the release's fingerprint, so an unchanged
-  folder never runs twice and a corrected re-release runs again.
+  a new or changed file requests a run for its release only (neighbouring changed releases: one run over their
+  range), keyed by the fingerprints, so an unchanged folder never runs twice and a corrected re-release runs again.
+* **sensor** (`release_partitions`, running by default): keeps the release partitions equal to the releases whose
+  files are under the raw dir (orchestration/partitions.py), so the UI lists a release soon after it lands. The
+  other sensor and the schedules do the same before they request a run.
 
 A schedule tick whose release has no files yet is skipped with the reason; the run itself is the same
 `build_release` job the team starts by hand (one partition = one release). Runs queue one at a time (dagster.yaml).
@@ -23,8 +26,9 @@ import dagster as dg
 
 from orchestration import settings as app_settings
 from orchestration.jobs import build_release_job
-from orchestration.releases.discovery import Release, release_dir
-from orchestration.releases.registry import REPORT_YEARS, STAGES
+from orchestration.partitions import contiguous_blocks, partition_requests, range_tags, sync_release_partitions
+from orchestration.releases.discovery import Release, discover_releases, release_dir
+from orchestration.releases.registry import REPORT_YEARS, STAGES, RegistryError
 
 TIMEZONE = "America/Los_Angeles"     # California: CDE's dates and every schedule of this project
 PREVIEW_CRON = "0 7 * 10-11 1-5"     # 07:00 Pacific, weekdays, October and November
@@ -43,14 +47,29 @@ def release_fingerprint(release: Release) -> str | None:
     return hashlib.sha256(json.dumps(entries).encode()).hexdigest()[:16]
 
 
+def present_release_keys() -> list[str]:
+    """The releases with files under the raw dir (what the release partitions should be)."""
+    return [r.key for r in discover_releases(app_settings.load().raw_dir)]
+
+
 def _run_request(release: Release, fingerprint: str, trigger: str) -> dg.RunRequest:
     """A build of one release, keyed by its files' fingerprint: the same files never run twice."""
     return dg.RunRequest(run_key=f"{release.key}:{fingerprint}", partition_key=release.key,
                          tags={"cadash/trigger": trigger})
 
 
-def _scheduled_release(when: datetime, stage: str):
-    """The release a tick at `when` asks for, or the reason to skip."""
+def _block_request(first: str, last: str, fingerprints: dict[str, str], order: list[str]) -> dg.RunRequest:
+    """A build of the neighbouring releases first..last in one run, keyed by their fingerprints."""
+    if first == last:
+        return _run_request(Release.parse(first), fingerprints[first], "raw files changed")
+    keys = order[order.index(first): order.index(last) + 1]
+    key = hashlib.sha256(json.dumps([[k, fingerprints[k]] for k in keys]).encode()).hexdigest()[:16]
+    return dg.RunRequest(run_key=f"{first}..{last}:{key}", tags={**range_tags(first, last),
+                                                                 "cadash/trigger": "raw files changed"})
+
+
+def _scheduled_release(instance: dg.DagsterInstance, when: datetime, stage: str):
+    """The release a tick at `when` asks for (its partition made present first), or the reason to skip."""
     year = when.year
     if year not in REPORT_YEARS:
         return dg.SkipReason(f"{year} is not a report year the registry knows (add its layouts first)")
@@ -58,12 +77,16 @@ def _scheduled_release(when: datetime, stage: str):
     fingerprint = release_fingerprint(release)
     if fingerprint is None:
         return dg.SkipReason(f"no files yet under {release_dir(app_settings.load().raw_dir, release)}")
+    try:
+        sync_release_partitions(instance, present_release_keys())
+    except RegistryError as exc:
+        return dg.SkipReason(f"the raw dir cannot be read: {exc}")
     return _run_request(release, fingerprint, f"{stage} schedule")
 
 
 def _release_schedule(name: str, cron: str, stage: str, description: str) -> dg.ScheduleDefinition:
     def evaluate(context: dg.ScheduleEvaluationContext):
-        return _scheduled_release(context.scheduled_execution_time, stage)
+        return _scheduled_release(context.instance, context.scheduled_execution_time, stage)
 
     return dg.schedule(job=build_release_job, cron_schedule=cron, execution_timezone=TIMEZONE, name=name,
                        default_status=dg.DefaultScheduleStatus.STOPPED, description=description)(evaluate)
@@ -79,24 +102,43 @@ annual_release = _release_schedule(
     "files are under raw/<year>/public/.")
 
 
-@dg.sensor(job=build_release_job, name="raw_files_changed",
-           minimum_interval_seconds=int(os.environ.get(app_settings.ENV_SENSOR_INTERVAL, "60")),
+SENSOR_INTERVAL = int(os.environ.get(app_settings.ENV_SENSOR_INTERVAL, "60"))
+
+
+@dg.sensor(name="release_partitions", minimum_interval_seconds=min(SENSOR_INTERVAL, 30),
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Keeps the release partitions equal to the releases whose files are under the raw dir, in "
+                       "time order (orchestration/partitions.py). Starts no run.")
+def release_partitions(context: dg.SensorEvaluationContext):
+    try:
+        wanted = present_release_keys()
+    except RegistryError as exc:
+        return dg.SkipReason(f"the raw dir cannot be read: {exc}")
+    requests = partition_requests(context.instance.get_dynamic_partitions("releases"), wanted)
+    if not requests:
+        return dg.SkipReason(f"the release partitions are the {len(wanted)} release(s) under the raw dir")
+    return dg.SensorResult(dynamic_partitions_requests=requests)
+
+
+@dg.sensor(job=build_release_job, name="raw_files_changed", minimum_interval_seconds=SENSOR_INTERVAL,
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="A new or changed file under the raw dir requests a build of its release only.")
 def raw_files_changed(context: dg.SensorEvaluationContext):
     seen = json.loads(context.cursor) if context.cursor else {}
     current = {}
-    requests = []
     for year in REPORT_YEARS:
         for stage in STAGES:
             release = Release(year, stage)
             fingerprint = release_fingerprint(release)
-            if fingerprint is None:
-                continue
-            current[release.key] = fingerprint
-            if seen.get(release.key) != fingerprint:
-                requests.append(_run_request(release, fingerprint, "raw files changed"))
-    context.update_cursor(json.dumps(current, sort_keys=True))
-    if not requests:
-        return dg.SkipReason("no new or changed files under the raw dir")
-    return requests
+            if fingerprint is not None:
+                current[release.key] = fingerprint
+    cursor = json.dumps(current, sort_keys=True)
+    try:
+        wanted = present_release_keys()
+    except RegistryError as exc:
+        return dg.SensorResult(skip_reason=f"the raw dir cannot be read: {exc}", cursor=context.cursor)
+    partitions = partition_requests(context.instance.get_dynamic_partitions("releases"), wanted)
+    changed = [key for key in wanted if seen.get(key) != current.get(key)]
+    runs = [_block_request(first, last, current, wanted) for first, last in contiguous_blocks(changed, wanted)]
+    return dg.SensorResult(run_requests=runs, dynamic_partitions_requests=partitions, cursor=cursor,
+                           skip_reason=None if runs else "no new or changed files under the raw dir")

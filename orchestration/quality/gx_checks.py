@@ -119,7 +119,7 @@ class RawGate:
                 "dbt on the releases of the run. Blocking: the publish asset does not run unless all pass.",
 )
 def published_mart_suites(context: dg.AssetCheckExecutionContext):
-    releases = releases_of_run(context.run.tags)
+    releases = releases_of_run(context.run.tags, context.instance)
     config = app_settings.load()
     con = duckdb.connect(str(config.warehouse), read_only=True, config={"memory_limit": READ_ONLY_MEMORY})
     try:

@@ -61,7 +61,7 @@ def _table(rows: list[tuple]) -> str:
                             "generated releases only; on CDE's files a shortfall is a warning (determinations use "
                             "CDE's published levels).")
 def level_reconciliation(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    releases = releases_of_run(context.run.tags)
+    releases = releases_of_run(context.run.tags, context.instance)
     strict = app_settings.is_generated_raw_dir(app_settings.load().raw_dir)
     con = _read_only()
     try:
@@ -91,7 +91,7 @@ def level_reconciliation(context: dg.AssetCheckExecutionContext) -> dg.AssetChec
 @dg.asset_check(asset=RECONCILIATION, name="level_disagreements",
                 description="Warns when any recomputed level, colour or box differs from CDE's; shows a sample.")
 def level_disagreements(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-    releases = releases_of_run(context.run.tags)
+    releases = releases_of_run(context.run.tags, context.instance)
     con = _read_only()
     try:
         count = con.execute("select count(*) from marts.fct_level_disagreements where list_contains(?, release_key)",

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 
 from orchestration import settings as app_settings
-from tests.support.builds import copy_release_files
+from tests.support.builds import copy_release_files, instance_with_releases
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    import dagster as dg
 
     tmp = tmp_path_factory.mktemp("metadata")
     raw = copy_release_files(tmp / "raw", "2018/public/elpidownload2018.txt", "2018/public/LocalIndPerf2018.txt")
@@ -23,7 +22,7 @@ def run(tmp_path_factory):
         from orchestration.definitions import build_definitions
 
         job = build_definitions().resolve_job_def("build_release")
-        instance = dg.DagsterInstance.ephemeral()
+        instance = instance_with_releases("2018-public")
         result = job.execute_in_process(partition_key="2018-public", instance=instance)
         assert result.success
         messages = [record.user_message for record in instance.all_logs(result.run_id)]

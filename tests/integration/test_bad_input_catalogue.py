@@ -22,7 +22,7 @@ import pytest
 
 from orchestration import settings as app_settings
 from orchestration.cli import main
-from tests.support.builds import build_in_isolation, copy_release_files, publication_state
+from tests.support.builds import build_in_isolation, copy_release_files, instance_with_releases, publication_state
 
 ELPI17 = "2017/public/elpidownload2017f.txt"
 ELPI18 = "2018/public/elpidownload2018.txt"
@@ -436,7 +436,6 @@ def test_23_a_corrected_re_release_of_a_public_file(scene, capsys):
 def test_24_a_failing_blocking_check_stops_publication_in_dagster(scene, tmp_path, monkeypatch):
     """Through Dagster itself: the run fails, the check is reported failed, the publish asset is not materialized
     (no event at all, not a skipped step reported as success), and the previous publication is unchanged."""
-    import dagster as dg
 
     strict = _strict_suites(tmp_path, "fct_da_eligibility",
                             {"type": "expect_column_values_to_be_in_set",
@@ -448,7 +447,7 @@ def test_24_a_failing_blocking_check_stops_publication_in_dagster(scene, tmp_pat
     from orchestration.definitions import build_definitions
 
     job = build_definitions().resolve_job_def("build_release")
-    result = job.execute_in_process(partition_key="2018-public", instance=dg.DagsterInstance.ephemeral(),
+    result = job.execute_in_process(partition_key="2018-public", instance=instance_with_releases("2018-public"),
                                     raise_on_error=False)
     assert not result.success
     failed = [c for c in result.get_asset_check_evaluations() if not c.passed]

@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from orchestration import settings as app_settings
-from tests.support.builds import copy_release_files
+from tests.support.builds import copy_release_files, instance_with_releases
 
 EXPECTED_ASSETS = {
     *(f"raw/{s}" for s in ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science",
@@ -109,14 +109,17 @@ def test_jobs_and_partitions(defs):
     import dagster as dg
 
     jobs = {j.name for j in defs.resolve_all_job_defs()}
-    assert {"build_release", "rebuild_all_releases"} <= jobs
+    assert {"build_release", "check_freshness"} <= jobs
     job = defs.resolve_job_def("build_release")
-    for name in ("build_release", "rebuild_all_releases"):   # the jobs that publish also write the report
-        assert dg.AssetKey(["publish", "report"]) in defs.resolve_job_def(name).asset_layer.executable_asset_keys
-    assert job.partitions_def.get_partition_keys()[:2] == ["2017-preview", "2017-public"]
-    rebuild = defs.resolve_job_def("rebuild_all_releases")
-    assert rebuild.tags["dagster/asset_partition_range_start"] == "2017-preview"
-    assert rebuild.tags["dagster/asset_partition_range_end"] == "2025-public"
+    # the job that publishes also writes the report
+    assert dg.AssetKey(["publish", "report"]) in job.asset_layer.executable_asset_keys
+    assert isinstance(job.partitions_def, dg.DynamicPartitionsDefinition) and job.partitions_def.name == "releases"
+    # every release at once is a backfill of all partitions, which the single-run policy makes one run
+    graph = defs.resolve_asset_graph()
+    for key in job.asset_layer.executable_asset_keys:
+        node = graph.get(key)
+        if node.is_partitioned:
+            assert node.backfill_policy == dg.BackfillPolicy.single_run(), key.to_user_string()
 
 
 def test_the_server_asset_is_defined_only_when_a_server_is_named(monkeypatch):
@@ -135,8 +138,8 @@ def test_the_server_asset_is_defined_only_when_a_server_is_named(monkeypatch):
     defs = build_definitions()
     node = defs.resolve_asset_graph().get(server)
     assert node.group_name == "publish" and node.parent_keys == {dg.AssetKey(["publish", "release"])}
-    for name in ("build_release", "rebuild_all_releases"):   # every run that publishes also updates the server
-        assert server in defs.resolve_job_def(name).asset_layer.executable_asset_keys
+    # every run that publishes also updates the server
+    assert server in defs.resolve_job_def("build_release").asset_layer.executable_asset_keys
 
 
 def test_sources_are_the_ingest_assets(defs):
@@ -154,7 +157,6 @@ def test_sources_are_the_ingest_assets(defs):
 
 
 def test_materializing_one_release_in_a_temp_warehouse(tmp_path, monkeypatch):
-    import dagster as dg
 
     raw = copy_release_files(tmp_path / "raw", "2018/public/elpidownload2018.txt", "2018/public/LocalIndPerf2018.txt")
     warehouse = tmp_path / "wh.duckdb"
@@ -164,7 +166,7 @@ def test_materializing_one_release_in_a_temp_warehouse(tmp_path, monkeypatch):
 
     job = build_definitions().resolve_job_def("build_release")
     for _ in range(2):  # twice: a rerun of a release is idempotent
-        result = job.execute_in_process(partition_key="2018-public", instance=dg.DagsterInstance.ephemeral())
+        result = job.execute_in_process(partition_key="2018-public", instance=instance_with_releases("2018-public"))
         assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert {"raw/elpi", "marts/fct_indicator_results", "marts/dim_entity", "publish/release",

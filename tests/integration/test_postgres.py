@@ -31,6 +31,7 @@ from orchestration.publish.postgres import (
 )
 from orchestration.publish.publisher import PUBLISHED_MARTS
 from orchestration.transform.project import ensure_manifest
+from tests.support.builds import instance_with_releases
 from tests.support.dagster_servers import free_port
 from tests.support.hand_worked import lea, school
 from tests.support.pg_server import PASSWORD, USER, PgServer, postgres_server
@@ -283,7 +284,7 @@ def test_the_server_asset_fails_its_run_naming_the_server(tmp_path, monkeypatch)
                                       dbname="fixture").environment().items():
         monkeypatch.setenv(name, value)
     result = dg.materialize([published_postgres], partition_key="2023-public", raise_on_error=False,
-                            instance=dg.DagsterInstance.ephemeral())
+                            instance=instance_with_releases("2023-public"))
     assert not result.success
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     message = failure.step_failure_data.user_failure_data.description

@@ -21,6 +21,17 @@ BUNDLED_RAW = REPO / "raw"                     # the real CDE files the tests us
 FIXTURES = REPO / "tests" / "fixtures"          # real headers, samples and lists; golden screenshots
 
 
+def instance_with_releases(*keys: str):
+    """An in-memory Dagster instance whose release partitions are `keys` (as `cadash build` makes them)."""
+    import dagster as dg
+
+    from orchestration.partitions import sync_release_partitions
+
+    instance = dg.DagsterInstance.ephemeral()
+    sync_release_partitions(instance, keys)
+    return instance
+
+
 def copy_release_files(dest: Path, *relative: str) -> Path:
     """Copy bundled raw files (e.g. '2017/public/graddownload2017f.txt') into a new landing zone."""
     for rel in relative:

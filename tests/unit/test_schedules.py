@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from orchestration import settings as app_settings
-from orchestration.schedules import annual_release, preview_window, raw_files_changed
+from orchestration.schedules import annual_release, preview_window, raw_files_changed, release_partitions
 from tests.support.builds import copy_release_files
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -24,12 +24,17 @@ def raw(tmp_path, monkeypatch):
     return path
 
 
-def _tick(schedule, when: datetime):
-    return schedule(dg.build_schedule_context(scheduled_execution_time=when))
+def _tick(schedule, when: datetime, instance=None):
+    if instance is None:
+        with dg.instance_for_test() as instance:
+            return _tick(schedule, when, instance)
+    return schedule(dg.build_schedule_context(scheduled_execution_time=when, instance=instance))
 
 
 def test_the_annual_schedule_builds_this_years_public_release(raw):
-    result = _tick(annual_release, datetime(2018, 12, 3, 7, tzinfo=PACIFIC))
+    with dg.instance_for_test() as instance:
+        result = _tick(annual_release, datetime(2018, 12, 3, 7, tzinfo=PACIFIC), instance)
+        assert instance.get_dynamic_partitions("releases") == ["2018-public"]   # its partition exists first
     assert isinstance(result, dg.RunRequest)
     assert result.partition_key == "2018-public" and result.run_key.startswith("2018-public:")
 
@@ -52,16 +57,44 @@ def test_the_schedules_fire_in_their_windows():
     assert preview_window.job_name == annual_release.job_name == "build_release"
 
 
+def _apply(instance, result):
+    for request in result.dynamic_partitions_requests or []:   # what the daemon does with them
+        if isinstance(request, dg.DeleteDynamicPartitionsRequest):
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition(request.partitions_def_name, key)
+        else:
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+
+
 def test_the_sensor_requests_only_new_or_changed_releases(raw):
-    context = dg.build_sensor_context(cursor=None)
-    first = raw_files_changed(context)
-    assert [r.partition_key for r in first] == ["2018-public"]
-    again = raw_files_changed(dg.build_sensor_context(cursor=context.cursor))
-    assert isinstance(again, dg.SkipReason)                     # nothing changed: no run
-    copy_release_files(raw, "2017/public/graddownload2017f.txt")  # a new release arrives
+    instance = dg.DagsterInstance.ephemeral()
+    first = raw_files_changed(dg.build_sensor_context(cursor=None, instance=instance))
+    _apply(instance, first)
+    assert [r.partition_key for r in first.run_requests] == ["2018-public"]
+    assert instance.get_dynamic_partitions("releases") == ["2018-public"]
+    again = raw_files_changed(dg.build_sensor_context(cursor=first.cursor, instance=instance))
+    assert not again.run_requests and "no new or changed" in again.skip_reason.skip_message   # nothing changed
+    assert not again.dynamic_partitions_requests
+    copy_release_files(raw, "2017/public/graddownload2017f.txt")  # a new, older release arrives
     path = raw / "2018/public/LocalIndPerf2018.txt"
     path.write_bytes(path.read_bytes() + b"")
     os.utime(path, ns=(1, 1))                                   # and a 2018 file is replaced (new mtime)
-    later = raw_files_changed(dg.build_sensor_context(cursor=context.cursor))
-    assert sorted(r.partition_key for r in later) == ["2017-public", "2018-public"]
-    assert {r.run_key for r in later}.isdisjoint({r.run_key for r in first})
+    later = raw_files_changed(dg.build_sensor_context(cursor=first.cursor, instance=instance))
+    _apply(instance, later)
+    assert instance.get_dynamic_partitions("releases") == ["2017-public", "2018-public"]   # in time order
+    (run,) = later.run_requests                                # neighbours: one run over both
+    assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) == (
+        "2017-public", "2018-public")
+    assert run.run_key not in {r.run_key for r in first.run_requests}
+
+
+def test_the_partition_sensor_keeps_the_list_equal_to_the_raw_dir(raw):
+    instance = dg.DagsterInstance.ephemeral()
+    result = release_partitions(dg.build_sensor_context(instance=instance))
+    _apply(instance, result)
+    assert instance.get_dynamic_partitions("releases") == ["2018-public"] and not result.run_requests
+    again = release_partitions(dg.build_sensor_context(instance=instance))
+    assert isinstance(again, dg.SkipReason) and "1 release" in again.skip_message
+    copy_release_files(raw, "2017/public/graddownload2017f.txt")
+    _apply(instance, release_partitions(dg.build_sensor_context(instance=instance)))
+    assert instance.get_dynamic_partitions("releases") == ["2017-public", "2018-public"]
