@@ -7,7 +7,10 @@ tree, sampled every 50 ms from /proc):
                 single fact table with the rows and columns of marts.fct_indicator_results. No Dagster, no dbt.
 2. pandas       the same work as a one-off script would do it: pandas.read_csv per file, rename, concat, write.
 3. pipeline     a full rebuild through `cadash build`: ingest behind the raw GX suites -> dbt build with its
-                tests -> the mart GX suites and reconciliation -> publication of every release.
+                tests -> the mart GX suites and reconciliation -> publication and report of every release, with the
+                seconds and peak RSS of each of those steps (orchestration/run_steps.py).
+   unchanged    the same build again, nothing changed: how long it takes and whether the publication and report
+                stayed byte for byte the same.
 4. incremental  adding one preview release (the newest) to an existing warehouse with `cadash build --release`.
    startup      loading the Dagster definitions alone, so the incremental figure can be read "beyond start-up".
 
@@ -172,17 +175,17 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
-    """Run a command, return wall seconds, exit code and the peak RSS of its process tree (MB)."""
+def measure(cmd: list[str], env: dict[str, str] | None = None, timings: Path | None = None) -> dict:
+    """Run a command, return wall seconds, exit code and the peak RSS of its process tree (MB). With `timings` (a
+    `cadash build --timings` file the command writes), also the seconds and peak RSS of each pipeline step."""
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = 0
+    samples: list[tuple[float, int]] = []     # (epoch seconds, kB)
     done = threading.Event()
 
     def sample():
-        nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
+            samples.append((time.time(), _tree_rss_kb(proc.pid)))
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -193,7 +196,46 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     seconds = time.monotonic() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-4000:]}")
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 1024, 1), "output_tail": output[-300:]}
+    result = {"seconds": round(seconds, 2), "peak_rss_mb": round(max((kb for _, kb in samples), default=0) / 1024, 1),
+              "output_tail": output[-300:]}
+    if timings is not None:
+        result["steps"] = step_figures(json.loads(timings.read_text(encoding="utf-8"))["steps"], samples, seconds)
+    return result
+
+
+def step_figures(steps: list[dict], samples: list[tuple[float, int]], total_seconds: float) -> dict[str, dict]:
+    """Seconds and peak RSS (MB) per pipeline step, from the build's step windows and the RSS samples; the rest of
+    the wall time (start-up, definitions, the digest, the summary) is `start-up and other`. The raw gates run inside
+    the ingest step, so they share its window and its peak."""
+    from orchestration.run_steps import STEPS
+
+    figures = {}
+    for name in STEPS:
+        windows = [(s["start"], s["end"]) for s in steps if s["step"] == name]
+        peak = max((kb for t, kb in samples if any(a <= t <= b for a, b in windows)), default=0)
+        figures[name] = {"seconds": round(sum(s["seconds"] for s in steps if s["step"] == name), 2),
+                         "peak_rss_mb": round(peak / 1024, 1)}
+    in_steps = sum(f["seconds"] for f in figures.values())
+    windows = [(s["start"], s["end"]) for s in steps]
+    outside = max((kb for t, kb in samples if not any(a <= t <= b for a, b in windows)), default=0)
+    figures["start-up and other"] = {"seconds": round(max(total_seconds - in_steps, 0.0), 2),
+                                     "peak_rss_mb": round(outside / 1024, 1)}
+    return figures
+
+
+def tree_state(path: Path) -> dict[str, str]:
+    """sha256 of every file under a folder (links followed) and every link's target: equal states, equal bytes."""
+    import hashlib
+
+    state = {}
+    for root, dirs, files in os.walk(path, followlinks=True):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            full = Path(root) / name
+            if full.is_symlink():
+                state[f"{full.relative_to(path)} ->"] = os.readlink(full)
+            else:
+                state[str(full.relative_to(path))] = hashlib.sha256(full.read_bytes()).hexdigest()
+    return state
 
 
 def _fact_shape(db: Path, table: str) -> tuple[int, list[str]]:
@@ -274,8 +316,13 @@ def bench_scale(scale: float, work: Path, seed: int, log, pandas_mb_per_scale: f
     log(f"[scale {scale:g}] pipeline: full rebuild")
     published = work / f"published-scale{scale:g}"
     shutil.rmtree(published, ignore_errors=True)
-    results["pipeline"] = measure([python, "-m", "orchestration.cli", "build", "--raw-dir", str(raw),
-                                   "--warehouse", str(dbs["pipeline"]), "--publish-dir", str(published)], env)
+    build = [python, "-m", "orchestration.cli", "build", "--raw-dir", str(raw), "--warehouse", str(dbs["pipeline"]),
+             "--publish-dir", str(published), "--timings", str(work / "timings.json")]
+    results["pipeline"] = measure(build, env, timings=work / "timings.json")
+    log(f"[scale {scale:g}] unchanged: the same build again")
+    before = tree_state(published)
+    results["unchanged"] = measure(build, env)
+    results["unchanged"]["publication_identical"] = tree_state(published) == before
     newest_preview = [r for r in discover_releases(raw) if r.stage == "preview"][-1]
     incremental_db = work / f"incremental-scale{scale:g}.duckdb"
     shutil.copyfile(dbs["pipeline"], incremental_db)
@@ -311,6 +358,9 @@ def bench_scale(scale: float, work: Path, seed: int, log, pandas_mb_per_scale: f
                                      if results["pandas"]["seconds"] else None),
             "incremental_beyond_startup_s": round(results["incremental"]["seconds"] - results["startup"]["seconds"],
                                                   2),
+            "unchanged_over_pipeline": round(results["unchanged"]["seconds"] / results["pipeline"]["seconds"], 3),
+            "steps_over_lower_bound": {name: round(f["seconds"] / results["lower_bound"]["seconds"], 2)
+                                       for name, f in results["pipeline"]["steps"].items()},
         },
     }
 
@@ -323,7 +373,7 @@ def table(report: dict) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for s in report["scales"]:
-        for name in ("lower_bound", "pandas", "pipeline", "incremental", "startup"):
+        for name in ("lower_bound", "pandas", "pipeline", "unchanged", "incremental", "startup"):
             r = s["results"][name]
             seconds = r["seconds"] if r["seconds"] is not None else f"skipped ({r['skipped']})"
             rate = f"{r['rows_per_s']:,}" if "rows_per_s" in r else ""
@@ -335,6 +385,17 @@ def table(report: dict) -> str:
         q = s["ratios"]
         lines.append(f"| {s['scale']:g} | {q['pipeline_over_lower_bound']} | {q['pandas_over_pipeline']} | "
                      f"{q['incremental_beyond_startup_s']} | {s['same_rows_and_columns']} |")
+    lines += ["", "Pipeline steps (full rebuild):", "",
+              "| scale | step | seconds | / lower bound | peak RSS MB |", "|---|---|---|---|---|"]
+    for s in report["scales"]:
+        for name, f in s["results"]["pipeline"]["steps"].items():
+            lines.append(f"| {s['scale']:g} | {name} | {f['seconds']} | {s['ratios']['steps_over_lower_bound'][name]} "
+                         f"| {f['peak_rss_mb']:,} |")
+    lines += ["", "| scale | unchanged rebuild s | / full rebuild | publication byte-identical |", "|---|---|---|---|"]
+    for s in report["scales"]:
+        u = s["results"]["unchanged"]
+        lines.append(f"| {s['scale']:g} | {u['seconds']} | {s['ratios']['unchanged_over_pipeline']} | "
+                     f"{u['publication_identical']} |")
     return "\n".join(lines)
 
 

@@ -1,6 +1,7 @@
 """`cadash`: the command-line entry point.
 
     cadash build [--raw-dir DIR] [--warehouse PATH] [--publish-dir DIR] [--release 2018-public ...] [--full-refresh]
+                 [--force] [--timings FILE]
     cadash generate [--out DIR] [--seed N] [--scale F] [--years 2018,2019] [--stems grad,susp] [--if-missing]
     cadash bench [--scales 1,2,4] [--work DIR] [--seed N]
     cadash releases [--raw-dir DIR]
@@ -12,7 +13,10 @@
 releases (so dbt runs once per block): ingest behind the raw suites, dbt build, the mart suites and the
 reconciliation check, then publication. It prints progress per release and step and ends with a summary. It exits
 non-zero on any failure (with the file, line and column when the input is at fault, or the failed expectations and
-sample rows), and when a run ends without publishing its releases. One build at a time per warehouse (a lock).
+sample rows), and when a run ends without publishing its releases. Without --release, a release whose inputs
+digest (releases/digest.py) is the one its publication and report were built from is not rebuilt: a second build
+of an unchanged raw dir does nothing and leaves the publication byte for byte as it was (--force rebuilds).
+One build at a time per warehouse (a lock).
 Warnings that do not stop a build (a column the registry does not know, kept; an optional column absent; recomputed
 levels that differ from CDE's on CDE's files; a folder in the raw dir that is not a release) are printed in the
 summary.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -327,6 +332,17 @@ def cmd_build(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
 
+    if not args.release and not args.force and not args.full_refresh:   # what changed, by content
+        wanted = _changed_releases(config, found, wanted)
+        if not wanted:
+            print(f"cadash build: nothing changed since the last build of the {len(found)} release(s) under "
+                  f"{config.raw_dir} (their files, the reference inputs, the code and the rules are those their "
+                  f"publication and report were built from): nothing rebuilt, {config.publish_dir} untouched. "
+                  "`--force` rebuilds anyway.")
+            print(_summary(config))
+            _write_timings(args.timings, [])
+            return EXIT_OK
+
     from orchestration.definitions import build_definitions
     from orchestration.partitions import contiguous_blocks, sync_release_partitions
 
@@ -340,14 +356,60 @@ def cmd_build(args: argparse.Namespace) -> int:
     blocks = contiguous_blocks([r.key for r in wanted], order)
     try:
         with build_lock(config.warehouse):
-            return _run_blocks(job, instance, run_config, blocks, config, len(wanted))
+            return _run_blocks(job, instance, run_config, blocks, config, len(wanted), args.timings)
     except BuildLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
 
 
-def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
+def _changed_releases(config: app_settings.Settings, found: list[Release], wanted: list[Release]) -> list[Release]:
+    """The wanted releases that must be rebuilt: those whose inputs digest (releases/digest.py: their files and the
+    earlier years', the reference inputs, the code and rules) differs from what their publication and report were
+    built from, or that the warehouse does not hold. Prints what is left as it was."""
+    import duckdb
+
+    from orchestration.publish.store import VersionedDir
+    from orchestration.releases.digest import release_digests
+
+    digests = release_digests(config.raw_dir, found, app_settings.REPO_ROOT)
+    publications, reports = VersionedDir.publications(config.publish_dir), VersionedDir.reports(config.publish_dir)
+    held: set[str] = set()
+    if config.warehouse.is_file():
+        try:
+            con = duckdb.connect(str(config.warehouse), read_only=True)
+            try:
+                held = {k for (k,) in con.execute("select release_key from marts.dim_release").fetchall()}
+            finally:
+                con.close()
+        except duckdb.Error:
+            held = set()   # no marts yet, or a file DuckDB cannot open: build (the build says what is wrong)
+
+    def current(key: str) -> bool:
+        manifest = publications.manifest(key) or {}
+        record = reports.build_record(key) or {}
+        return (key in held and manifest.get("warehouse") == str(config.warehouse)
+                and manifest.get("inputs_digest") == digests[key] == record.get("inputs_digest"))
+
+    changed = [r for r in wanted if not current(r.key)]
+    kept = [r.key for r in wanted if r not in changed]
+    if changed and kept:
+        print(f"cadash build: {len(kept)} release(s) unchanged since they were published, left as they are: "
+              f"{', '.join(kept)}", flush=True)
+    return changed
+
+
+def _write_timings(path: str | None, times: list) -> None:
+    """--timings: the step windows of the build as JSON (orchestration/run_steps.py), for `cadash bench`."""
+    if path:
+        from orchestration.run_steps import totals
+
+        Path(path).write_text(json.dumps({"steps": [t.as_dict() for t in times], "totals": totals(times)},
+                                         indent=2) + "\n", encoding="utf-8")
+
+
+def _run_blocks(job, instance, run_config, blocks, config, count, timings_path=None) -> int:
     from orchestration.partitions import range_tags, releases_of_run
+    from orchestration.run_steps import describe, run_step_times
 
     print(f"cadash build: {count} release(s) from {config.raw_dir} into {config.warehouse}, published to "
           f"{config.publish_dir}", flush=True)
@@ -356,13 +418,14 @@ def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
         print(f"warning: {line}", flush=True)
     host = os.environ.get("DASHBOARD_PG_HOST")   # publish/postgres is defined (orchestration/publish/assets.py)
     server = f" -> PostgreSQL at {host}" if host else ""
-    started = time.monotonic()
+    started, times = time.monotonic(), []
     for number, (first, last) in enumerate(blocks, start=1):
         label = first if first == last else f"{first} .. {last}"
         print(f"[{number}/{len(blocks)}] {label}: ingest + raw suites -> dbt build (models and tests) -> mart "
               f"suites -> publish -> report{server}", flush=True)
         tags = range_tags(first, last)
         result = job.execute_in_process(instance=instance, run_config=run_config, tags=tags, raise_on_error=False)
+        times += run_step_times(instance, result.run_id)
         if not result.success:
             print(f"\nBUILD FAILED for {label}:", file=sys.stderr)
             for reason in _explain_failure(result) or ["the run failed (see the log above)"]:
@@ -376,7 +439,8 @@ def _run_blocks(job, instance, run_config, blocks, config, count) -> int:
             return EXIT_FAILED
         warnings += [w for w in _warnings(result) if w not in warnings]
         print(f"[{number}/{len(blocks)}] {label}: done, published", flush=True)
-    print(f"built in {time.monotonic() - started:.1f} s")
+    print(f"built in {time.monotonic() - started:.1f} s ({describe(times)})")
+    _write_timings(timings_path, times)
     print(_summary(config))
     if warnings:
         print(f"\nWARNINGS ({len(warnings)}): the build published, but read these")
@@ -482,6 +546,11 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--release", action="append", metavar="YEAR-STAGE",
                        help="build only this release, e.g. 2018-public (repeatable); default: all found")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental marts from scratch")
+    build.add_argument("--timings", metavar="FILE",
+                       help="write the time of each step (ingest, raw gates, dbt, mart gates, publish, report) "
+                            "as JSON")
+    build.add_argument("--force", action="store_true",
+                       help="rebuild every release, also those unchanged since they were published")
     build.set_defaults(func=cmd_build)
 
     gen = sub.add_parser("generate", help="write statewide synthetic releases in CDE's exact layouts")

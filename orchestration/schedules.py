@@ -5,8 +5,10 @@
 * **annual schedule** (`annual_release`): every weekday morning in December, the public release. It requests
   `<year>-public` when that release has files.
 * **sensor** (`raw_files_changed`): every minute it fingerprints the files under the raw dir (name, size, mtime);
-  a new or changed file requests a run for its release only (neighbouring changed releases: one run over their
-  range), keyed by the fingerprints, so an unchanged folder never runs twice and a corrected re-release runs again.
+  a new or changed file requests a run for its release and for the releases of the same and later report years
+  (they look back on it: releases/digest.py), never for earlier ones: a new preview runs alone, a corrected 2023
+  file rebuilds 2023 onwards. Neighbouring releases run as one run over their range, keyed by the fingerprints, so
+  an unchanged folder never runs twice and a corrected re-release runs again.
 * **sensor** (`release_partitions`, running by default): keeps the release partitions equal to the releases whose
   files are under the raw dir (orchestration/partitions.py), so the UI lists a release soon after it lands. The
   other sensor and the schedules do the same before they request a run.
@@ -50,6 +52,15 @@ def release_fingerprint(release: Release) -> str | None:
 def present_release_keys() -> list[str]:
     """The releases with files under the raw dir (what the release partitions should be)."""
     return [r.key for r in discover_releases(app_settings.load().raw_dir)]
+
+
+def affected_releases(changed: list[str], present: list[str]) -> list[str]:
+    """The present releases a change to `changed` makes stale: those of the earliest changed report year and later
+    (each release reads its own year's files, both stages, and the earlier years': releases/digest.py)."""
+    if not changed:
+        return []
+    first_year = min(Release.parse(k).report_year for k in changed)
+    return [k for k in present if Release.parse(k).report_year >= first_year]
 
 
 def _run_request(release: Release, fingerprint: str, trigger: str) -> dg.RunRequest:
@@ -122,7 +133,8 @@ def release_partitions(context: dg.SensorEvaluationContext):
 
 @dg.sensor(job=build_release_job, name="raw_files_changed", minimum_interval_seconds=SENSOR_INTERVAL,
            default_status=dg.DefaultSensorStatus.STOPPED,
-           description="A new or changed file under the raw dir requests a build of its release only.")
+           description="A new or changed file under the raw dir requests a build of its release and of the later "
+                       "releases that look back on it.")
 def raw_files_changed(context: dg.SensorEvaluationContext):
     seen = json.loads(context.cursor) if context.cursor else {}
     current = {}
@@ -138,7 +150,7 @@ def raw_files_changed(context: dg.SensorEvaluationContext):
     except RegistryError as exc:
         return dg.SensorResult(skip_reason=f"the raw dir cannot be read: {exc}", cursor=context.cursor)
     partitions = partition_requests(context.instance.get_dynamic_partitions("releases"), wanted)
-    changed = [key for key in wanted if seen.get(key) != current.get(key)]
+    changed = affected_releases([key for key in wanted if seen.get(key) != current.get(key)], wanted)
     runs = [_block_request(first, last, current, wanted) for first, last in contiguous_blocks(changed, wanted)]
     return dg.SensorResult(run_requests=runs, dynamic_partitions_requests=partitions, cursor=cursor,
                            skip_reason=None if runs else "no new or changed files under the raw dir")

@@ -23,6 +23,11 @@ from orchestration.transform.table_metadata import table_metadata
 LAYOUT_WARNINGS = "layout_warnings"
 
 
+# the seconds the raw suites took in the run (every table and release), on each raw table's materialization: what a
+# run's ingest step spent on the quality gate rather than the load (`cadash build --timings`)
+RAW_SUITE_SECONDS = "raw_suite_seconds_in_run"
+
+
 def _raw_spec(name: str, description: str) -> dg.AssetSpec:
     return dg.AssetSpec(
         key=dg.AssetKey(["raw", name]), group_name="ingest", description=description, kinds={"duckdb"},
@@ -96,6 +101,7 @@ def ingest_research_files(context: dg.AssetExecutionContext, duckdb: DuckDBResou
                 "rows_by_release": dg.MetadataValue.json(per_stem[stem]),
                 "files": dg.MetadataValue.json(files[stem]),
                 LAYOUT_WARNINGS: dg.MetadataValue.json(warnings[stem]),
+                RAW_SUITE_SECONDS: dg.MetadataValue.float(round(gate.seconds, 2)),
             },
         )
     for ref in references:

@@ -15,6 +15,8 @@ import dagster as dg
 from orchestration import settings as app_settings
 from orchestration.partitions import RELEASES
 from orchestration.publish.publisher import PUBLISHED_MARTS, publish_release
+from orchestration.releases.digest import release_digests
+from orchestration.releases.discovery import discover_releases
 
 PUBLISHED_RELEASE = dg.AssetKey(["publish", "release"])
 
@@ -37,10 +39,12 @@ PUBLISH_GROUP = {
 )
 def published_release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     config = app_settings.load()
+    # what each release is built from (the manifest records it; `cadash build` skips a release whose it is)
+    digests = release_digests(config.raw_dir, discover_releases(config.raw_dir), app_settings.REPO_ROOT)
     published = {}
     for key in context.partition_keys:
         publication = publish_release(config.warehouse, config.publish_dir, key, app_settings.REPO_ROOT,
-                                      log=context.log.info)
+                                      log=context.log.info, inputs_digest=digests.get(key))
         published[key] = {"path": str(publication.path),
                           "rows": {f["table"]: f["rows"] for f in publication.manifest["files"]}}
     return dg.MaterializeResult(metadata={

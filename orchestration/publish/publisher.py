@@ -1,5 +1,6 @@
 """Atomic publication of one release for BI readers: Parquet per published mart, a DuckDB snapshot holding the same
-tables, and manifest.json (row counts, sha256 of every file, code and dependency versions, build time).
+tables, and manifest.json (row counts, sha256 of every file, code and dependency versions, build time, and the
+digest of the inputs it was built from).
 
 The publication folder's layout (versions, links, `latest`) and its atomic switch belong to store.py: a reader sees
 the previous publication or the new one, never a mix, and a failure before the switch leaves the previous one byte
@@ -14,34 +15,54 @@ import os
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
 from orchestration.ingest.loader import file_sha256
 from orchestration.publish.store import MANIFEST, StagingFailed, SwitchFailed, VersionedDir
+from orchestration.releases.digest import dependency_versions
+from orchestration.releases.discovery import Release
 
 # (schema.table, how the release's rows are selected): 'release' = release_key column, 'all' = reference tables
+# Each published mart with its scope in a release's folder: `release` (the release's rows), `vocabulary` (the whole
+# table: seeds, the same in every release), `year` (the rows of the release's report year: the preview -> public
+# diff), `layout` (CDE's list layout of the year its name ends with: whole in that year's folders, empty in the
+# others). So a folder holds only what its release and the years before it decide (releases/digest.py).
 PUBLISHED_MARTS: tuple[tuple[str, str], ...] = (
     ("marts.fct_indicator_results", "release"),
     ("marts.dim_entity", "release"),
     ("marts.dim_release", "release"),
-    ("marts.dim_student_group", "all"),
-    ("marts.dim_indicator", "all"),
+    ("marts.dim_student_group", "vocabulary"),
+    ("marts.dim_indicator", "vocabulary"),
     ("marts.fct_level_reconciliation", "release"),
     ("marts.fct_da_student_group_priorities", "release"),
     ("marts.fct_da_eligibility", "release"),
     ("marts.fct_essa_school_determinations", "release"),
     ("marts.fct_eligibility_near_misses", "release"),
-    # what changed between each year's preview and public release (issue 8), every year with both stages
-    ("marts.fct_preview_public_result_changes", "all"),
-    ("marts.fct_preview_public_determination_flips", "all"),
-    # CDE's published-list layouts (views in the warehouse, tables in the snapshot); each spans report years
-    *((f"marts.cde_assistancestatus{yy}", "all") for yy in (19, 22, 23, 24, 25)),
-    *((f"marts.cde_essaassistance{yy}", "all") for yy in (22, 23, 24, 25)),
+    # what changed between the year's preview and public release (issue 8), when both are in the warehouse
+    ("marts.fct_preview_public_result_changes", "year"),
+    ("marts.fct_preview_public_determination_flips", "year"),
+    # CDE's published-list layouts (views in the warehouse, tables in the snapshot), one per list year
+    *((f"marts.cde_assistancestatus{yy}", "layout") for yy in (19, 22, 23, 24, 25)),
+    *((f"marts.cde_essaassistance{yy}", "layout") for yy in (22, 23, 24, 25)),
 )
-DEPENDENCIES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "great_expectations", "pandas")
+
+
+def scope_filter(table: str, scope: str, release: str) -> tuple[str, dict]:
+    """The where clause (and its parameters) that selects a mart's rows for the folder of `release`."""
+    parsed = Release.parse(release)
+    if scope == "release":
+        return "where release_key = $release", {"release": release}
+    if scope == "year":
+        return "where report_year = $year", {"year": parsed.report_year}
+    if scope == "layout":
+        return ("" if 2000 + int(table[-2:]) == parsed.report_year else "where false"), {}
+    if scope == "vocabulary":
+        return "", {}
+    raise ValueError(f"{table}: unknown publication scope {scope!r}")
+
+
 PUBLISH_MEMORY = "400MB"
 
 
@@ -67,16 +88,6 @@ def code_version(repo: Path) -> str:
         return "unknown (not a git checkout)"
 
 
-def _dependency_versions() -> dict[str, str]:
-    versions = {}
-    for name in DEPENDENCIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
 def _existing_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
     return {f"{s}.{t}" for s, t in con.execute(
         "select table_schema, table_name from information_schema.tables where table_catalog = $c"
@@ -85,13 +96,14 @@ def _existing_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
 
 
 def publish_release(warehouse: Path, publish_dir: Path, release: str, repo: Path,
-                    log=print) -> Publication:
+                    log=print, inputs_digest: str | None = None) -> Publication:
     """Write the release's published marts to a staging directory, then switch `publish_dir/<release>` to it
-    (store.VersionedDir owns the folder's layout; it refuses a malformed key before anything is written)."""
+    (store.VersionedDir owns the folder's layout; it refuses a malformed key before anything is written).
+    `inputs_digest` (releases/digest.py) goes into the manifest: what the publication was built from."""
     publications = VersionedDir.publications(publish_dir)
     try:
         version_dir, manifest = publications.replace(
-            release, lambda staging: write_publication(warehouse, staging, release, repo, log))
+            release, lambda staging: write_publication(warehouse, staging, release, repo, log, inputs_digest))
     except StagingFailed as exc:
         raise PublishError(f"publishing {release} to {publications.root} failed, the previous publication is "
                            f"unchanged: {exc}") from exc.__cause__
@@ -102,7 +114,8 @@ def publish_release(warehouse: Path, publish_dir: Path, release: str, repo: Path
     return Publication(release, version_dir, manifest)
 
 
-def write_publication(warehouse: Path, out: Path, release: str, repo: Path, log) -> dict:
+def write_publication(warehouse: Path, out: Path, release: str, repo: Path, log,
+                      inputs_digest: str | None = None) -> dict:
     files = []
     snapshot = out / "snapshot.duckdb"
     # an in-memory session attaches the warehouse read-only and the new snapshot read-write (a read-only
@@ -127,9 +140,8 @@ def write_publication(warehouse: Path, out: Path, release: str, repo: Path, log)
         con.execute(f"create schema {snap}.marts")
         for table, scope in PUBLISHED_MARTS:
             name = table.split(".")[1]
-            where = "where release_key = $release" if scope == "release" else ""
+            where, params = scope_filter(table, scope, release)
             select = f"select * from {wh}.{table} {where}"
-            params = {"release": release} if scope == "release" else {}
             parquet = out / f"{name}.parquet"
             # the warehouse is read once per table: the snapshot table, then the Parquet file from it
             con.execute(f"create table {snap}.marts.{name} as {select}", params)
@@ -146,7 +158,8 @@ def write_publication(warehouse: Path, out: Path, release: str, repo: Path, log)
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "warehouse": str(warehouse),
         "code_version": code_version(repo),
-        "dependencies": _dependency_versions(),
+        "dependencies": dependency_versions(),
+        "inputs_digest": inputs_digest,
         "files": files,
         "snapshot": {"file": snapshot.name, "bytes": snapshot.stat().st_size, "sha256": file_sha256(snapshot),
                      "tables": [t for t, _ in PUBLISHED_MARTS]},

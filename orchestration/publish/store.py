@@ -34,6 +34,7 @@ LATEST = "latest"
 MANIFEST = "manifest.json"
 REPORTS_DIR = "reports"
 REPORT_MARKER = "index.html"
+BUILD_RECORD = "build.json"    # in a report version: the release and the inputs digest of the publication it read
 
 T = TypeVar("T")
 
@@ -91,6 +92,11 @@ class VersionedDir:
     def manifest(self, release: str) -> dict | None:
         """The release's manifest.json, or None when it is not published."""
         path = self.root / release / MANIFEST
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def build_record(self, release: str) -> dict | None:
+        """The release's build.json (a report's: what it was built from), or None when there is none."""
+        path = self.root / release / BUILD_RECORD
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
     # ------------------------------------------------------------------------------------------------- writing

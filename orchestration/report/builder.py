@@ -24,13 +24,14 @@ pages), so the same publication gives the same files.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.publish.store import StagingFailed, SwitchFailed, VersionedDir
+from orchestration.publish.store import BUILD_RECORD, StagingFailed, SwitchFailed, VersionedDir
 from orchestration.releases.discovery import Release
 from orchestration.report.data import Sources, load
 from orchestration.report.render import releases_page, render
@@ -102,6 +103,16 @@ def _write_index(reports: VersionedDir) -> None:
     reports.write_file("index.html", releases_page([r.key for r in reports.releases()[::-1]], reports.latest()))
 
 
+def _render_and_record(data, staging: Path, log) -> dict[str, int]:
+    """The pages, and build.json: the publication's inputs digest (releases/digest.py), so that `cadash build`
+    can tell an up-to-date report from a stale one."""
+    pages = render(data, staging, log)
+    record = {"release": data.release.key, "inputs_digest": data.manifest.get("inputs_digest"),
+              "publication": Path(data.version_dir).name}
+    (staging / BUILD_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return pages
+
+
 def build_report(publish_dir: Path, release: str, log=print) -> ReportResult:
     """Build the report of one published release into <publish_dir>/reports/<release>/, atomically (the folder's
     layout and switch: store.VersionedDir)."""
@@ -117,7 +128,7 @@ def build_report(publish_dir: Path, release: str, log=print) -> ReportResult:
         raise ReportError(f"the report of {release} failed, the previous report is unchanged: "
                           f"{type(exc).__name__}: {exc}") from exc
     try:
-        version_dir, pages = reports.replace(release, lambda staging: render(data, staging, log))
+        version_dir, pages = reports.replace(release, lambda staging: _render_and_record(data, staging, log))
         _write_index(reports)
     except StagingFailed as exc:
         cause = exc.__cause__

@@ -3,16 +3,15 @@ line and column at fault, or the failed dbt test."""
 
 from __future__ import annotations
 
+import json
+import os
+
 import duckdb
 
 from orchestration.cli import main
-from tests.support.builds import copy_release_files
+from tests.support.builds import copy_release_files, publication_state
 
 GRAD17 = "2017/public/graddownload2017f.txt"
-
-
-
-
 
 
 def test_bad_value_fails_with_file_line_and_column(tmp_path, capsys):
@@ -49,20 +48,48 @@ def test_a_duplicated_row_fails_the_raw_suite_and_nothing_is_built(tmp_path, cap
     assert ("fct_indicator_results",) not in tables
 
 
-def test_build_prints_a_summary_and_reruns_idempotently(tmp_path, capsys):
-    raw = copy_release_files(tmp_path / "raw", "2018/public/elpidownload2018.txt")
-    warehouse = tmp_path / "w.duckdb"
-    for _ in range(2):
-        assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse)]) == 0
+def test_a_rebuild_redoes_only_what_changed_and_force_redoes_all(tmp_path, capsys):
+    """Issue 20: a second build of an unchanged raw dir does nothing and leaves the publication and the report
+    byte for byte as they were; a changed 2018 file rebuilds 2018 and leaves 2017's publication untouched (2017
+    does not look forward); `--force` rebuilds every release, and reruns leave the warehouse as it was."""
+    raw = copy_release_files(tmp_path / "raw", "2017/public/elpidownload2017f.txt", "2018/public/elpidownload2018.txt")
+    warehouse, published = tmp_path / "w.duckdb", tmp_path / "published"
+    build = ["build", "--raw-dir", str(raw), "--warehouse", str(warehouse), "--publish-dir", str(published)]
+    assert main([*build, "--timings", str(tmp_path / "timings.json")]) == 0
     out = capsys.readouterr().out
-    assert "[1/1] 2018-public: done" in out
-    assert "marts.fct_indicator_results has 10,366 rows" in out
+    assert "[1/1] 2017-public .. 2018-public: done, published" in out          # neighbours: one run
+    timings = json.loads((tmp_path / "timings.json").read_text())
+    assert list(timings["totals"]) == ["ingest", "raw gates", "dbt", "mart gates", "publish", "report"]
+    assert all(timings["totals"][step] > 0 for step in ("ingest", "raw gates", "dbt", "publish", "report"))
+    assert f"(ingest {timings['totals']['ingest']:.1f} s, raw gates" in out
     assert "2018-public       1         0         0         0         0         0    10,366" in out
-    assert f"warehouse: {warehouse}" in out
+    first = publication_state(published)
+    reports = {k: os.readlink(published / "reports" / k) for k in ("2017-public", "2018-public")}
+
+    assert main(build) == 0
+    out = capsys.readouterr().out
+    assert "nothing changed since the last build of the 2 release(s)" in out and "done, published" not in out
+    assert f"warehouse: {warehouse}" in out and "2018-public       1" in out   # the summary, as before
+    assert publication_state(published) == first
+
+    path = raw / "2018/public/elpidownload2018.txt"
+    path.write_bytes(path.read_bytes() + b"\n")          # a corrected 2018 file (the same rows)
+    assert main(build) == 0
+    out = capsys.readouterr().out
+    assert "1 release(s) unchanged since they were published, left as they are: 2017-public" in out
+    assert "[1/1] 2018-public: done, published" in out and "2017-public .." not in out
+    again = publication_state(published)
+    assert {k: v for k, v in again.items() if k.startswith("2017-public")} == {
+        k: v for k, v in first.items() if k.startswith("2017-public")}
+    assert again["2018-public ->"] != first["2018-public ->"]
+    assert os.readlink(published / "reports" / "2017-public") == reports["2017-public"]
+    assert os.readlink(published / "reports" / "2018-public") != reports["2018-public"]
+
+    assert main([*build, "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "[1/1] 2017-public .. 2018-public: done, published" in out and "unchanged" not in out
+    assert publication_state(published)["2017-public ->"] != first["2017-public ->"]
     con = duckdb.connect(str(warehouse), read_only=True)
-    assert con.execute("select count(*) from marts.fct_indicator_results").fetchall() == [(10366,)]
+    assert con.execute("select release_key, count(*) from marts.fct_indicator_results group by all order by 1"
+                       ).fetchall()[1] == ("2018-public", 10366)
     con.close()
-
-
-
-

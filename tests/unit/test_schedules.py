@@ -98,3 +98,25 @@ def test_the_partition_sensor_keeps_the_list_equal_to_the_raw_dir(raw):
     copy_release_files(raw, "2017/public/graddownload2017f.txt")
     _apply(instance, release_partitions(dg.build_sensor_context(instance=instance)))
     assert instance.get_dynamic_partitions("releases") == ["2017-public", "2018-public"]
+
+
+def test_a_changed_year_rebuilds_itself_and_the_later_years_never_the_earlier(raw):
+    copy_release_files(raw, "2017/public/graddownload2017f.txt")
+    preview = raw / "2018" / "preview"
+    preview.mkdir()
+    (preview / "elpidownload2018.txt").write_bytes((raw / "2018/public/elpidownload2018.txt").read_bytes())
+    instance = dg.DagsterInstance.ephemeral()
+    first = raw_files_changed(dg.build_sensor_context(cursor=None, instance=instance))
+    _apply(instance, first)
+    assert instance.get_dynamic_partitions("releases") == ["2017-public", "2018-preview", "2018-public"]
+
+    def ranges(result):
+        return [(r.tags.get("dagster/asset_partition_range_start", r.partition_key),
+                 r.tags.get("dagster/asset_partition_range_end", r.partition_key)) for r in result.run_requests]
+
+    os.utime(preview / "elpidownload2018.txt", ns=(2, 2))        # a 2018 file: 2018's releases, not 2017
+    later = raw_files_changed(dg.build_sensor_context(cursor=first.cursor, instance=instance))
+    assert ranges(later) == [("2018-preview", "2018-public")]
+    os.utime(raw / "2017/public/graddownload2017f.txt", ns=(3, 3))   # a 2017 file: every later release too
+    latest = raw_files_changed(dg.build_sensor_context(cursor=later.cursor, instance=instance))
+    assert ranges(latest) == [("2017-public", "2018-public")]
