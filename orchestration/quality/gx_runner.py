@@ -35,6 +35,14 @@ SAMPLE_ROWS = 10
 FRAMES = ("rows", "entities", "release_size", "stage_coverage")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RELEASE = "report_year || '-' || stage"
+# a release's rows by its two columns, not by the key built from them: DuckDB then skips the row groups of the other
+# releases (zone maps) instead of building a string per row (measured: 0.53 s -> 0.09 s for a statewide raw.ela)
+_IN_RELEASE = "report_year = ? and stage = ?"
+
+
+def _release_params(release: str) -> list:
+    year, stage = release.split("-", 1)
+    return [int(year), stage]
 
 
 class SuiteError(ValueError):
@@ -163,7 +171,7 @@ def _frames(con, suite: dict, releases: list[str]):
         cols = _referenced(frames["rows"], available, sample_cols)
         select = ", ".join([f'"{c}"' for c in cols] + [f"{sql} as {name}" for name, sql in derived.items()])
         for release in (releases if scoped else [None]):
-            where, params = (f"where {_RELEASE} = ?", [release]) if release else ("", [])
+            where, params = (f"where {_IN_RELEASE}", _release_params(release)) if release else ("", [])
             yield "rows", release, _compact(con.execute(f"select {select} from {table} {where}", params).df())
     entity = suite.get("entity", {})
     ids = ", ".join(entity.get("id", []))
@@ -173,7 +181,7 @@ def _frames(con, suite: dict, releases: list[str]):
         for release in releases:
             yield "entities", release, con.execute(
                 f"select {ids}, bool_or({required}) as has_required_group from {table} "
-                f"where {_RELEASE} = ? {entity_where} group by all", [release]).df()
+                f"where {_IN_RELEASE} {entity_where} group by all", _release_params(release)).df()
     if "release_size" in frames and scoped:
         # every release of the table (so a stage outside the code list is seen even though no release frame
         # selects it), each beside the previous release that has rows (per `size_by` part, e.g. per indicator:
