@@ -324,8 +324,8 @@ def test_17_a_full_publish_disk(scene, capsys, monkeypatch):
 
     real = publisher.write_publication
 
-    def disk_full(warehouse, out, release, repo, log):
-        real(warehouse, out, release, repo, log)
+    def disk_full(*args, **kwargs):
+        real(*args, **kwargs)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(publisher, "write_publication", disk_full)
