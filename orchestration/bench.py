@@ -330,7 +330,9 @@ def bench_scale(scale: float, work: Path, seed: int, log, pandas_mb_per_scale: f
     log(f"[scale {scale:g}] incremental: add {newest_preview.key}")
     results["incremental"] = measure([python, "-m", "orchestration.cli", "build", "--raw-dir", str(raw),
                                       "--warehouse", str(incremental_db), "--publish-dir", str(published),
-                                      "--release", newest_preview.key], env)
+                                      "--release", newest_preview.key, "--timings",
+                                      str(work / "timings-incremental.json")], env,
+                                     timings=work / "timings-incremental.json")
     results["startup"] = measure([python, "-c", "import orchestration.definitions"], env)
     shapes = {"lower_bound": _fact_shape(dbs["lower_bound"], "fct"),
               "pipeline": _fact_shape(dbs["pipeline"], "marts.fct_indicator_results")}
@@ -385,12 +387,15 @@ def table(report: dict) -> str:
         q = s["ratios"]
         lines.append(f"| {s['scale']:g} | {q['pipeline_over_lower_bound']} | {q['pandas_over_pipeline']} | "
                      f"{q['incremental_beyond_startup_s']} | {s['same_rows_and_columns']} |")
-    lines += ["", "Pipeline steps (full rebuild):", "",
-              "| scale | step | seconds | / lower bound | peak RSS MB |", "|---|---|---|---|---|"]
+    lines += ["", "Pipeline steps (full rebuild; incremental: the new preview alone):", "",
+              "| scale | step | seconds | / lower bound | peak RSS MB | incremental s | incremental peak RSS MB |",
+              "|---|---|---|---|---|---|---|"]
     for s in report["scales"]:
+        added = s["results"]["incremental"].get("steps", {})
         for name, f in s["results"]["pipeline"]["steps"].items():
+            inc = added.get(name, {})
             lines.append(f"| {s['scale']:g} | {name} | {f['seconds']} | {s['ratios']['steps_over_lower_bound'][name]} "
-                         f"| {f['peak_rss_mb']:,} |")
+                         f"| {f['peak_rss_mb']:,} | {inc.get('seconds', '')} | {inc.get('peak_rss_mb', '')} |")
     lines += ["", "| scale | unchanged rebuild s | / full rebuild | publication byte-identical |", "|---|---|---|---|"]
     for s in report["scales"]:
         u = s["results"]["unchanged"]
