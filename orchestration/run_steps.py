@@ -29,7 +29,7 @@ def pipeline_step(step_key: str) -> str:
     """The pipeline step a Dagster step key belongs to."""
     if step_key == "ingest_research_files":
         return "ingest"
-    if step_key.endswith("_dbt") or step_key == "dashboard_dbt":
+    if step_key.endswith("_dbt"):       # dashboard_dbt
         return "dbt"
     if step_key == "published_mart_suites" or "reconciliation" in step_key:
         return "mart gates"

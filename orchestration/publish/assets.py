@@ -39,7 +39,8 @@ PUBLISH_GROUP = {
 )
 def published_release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     config = app_settings.load()
-    # what each release is built from (the manifest records it; `cadash build` skips a release whose it is)
+    # what each release is built from: the manifest records it, and `cadash build` skips a release whose
+    # publication carries its current digest
     digests = release_digests(config.raw_dir, discover_releases(config.raw_dir), app_settings.REPO_ROOT)
     published = {}
     for key in context.partition_keys:

@@ -24,7 +24,6 @@ from orchestration.publish.store import MANIFEST, StagingFailed, SwitchFailed, V
 from orchestration.releases.digest import dependency_versions
 from orchestration.releases.discovery import Release
 
-# (schema.table, how the release's rows are selected): 'release' = release_key column, 'all' = reference tables
 # Each published mart with its scope in a release's folder: `release` (the release's rows), `vocabulary` (the whole
 # table: seeds, the same in every release), `year` (the rows of the release's report year: the preview -> public
 # diff), `layout` (CDE's list layout of the year its name ends with: whole in that year's folders, empty in the

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration import settings as app_settings
+from orchestration.releases.discovery import Release
 
 SAMPLE_ROWS = 10
 FRAMES = ("rows", "entities", "release_size", "stage_coverage")
@@ -41,8 +42,8 @@ _IN_RELEASE = "report_year = ? and stage = ?"
 
 
 def _release_params(release: str) -> list:
-    year, stage = release.split("-", 1)
-    return [int(year), stage]
+    parsed = Release.parse(release)
+    return [parsed.report_year, parsed.stage]
 
 
 class SuiteError(ValueError):

@@ -58,7 +58,7 @@ def code_digest(repo: Path) -> str:
     for relative in CODE_PATHS:
         for path in _files_under(repo / relative):
             digest.update(str(path.relative_to(repo)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(file_sha256(path).encode())
     return digest.hexdigest()
 
 
