@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as app_settings
@@ -17,7 +16,7 @@ from orchestration.quality.reconciliation import level_disagreements, level_reco
 from orchestration.report.assets import release_report
 from orchestration.schedules import annual_release, preview_window, raw_files_changed, release_partitions
 from orchestration.transform.assets import dashboard_dbt_assets
-from orchestration.transform.project import DBT_PROJECT, dbt_executable
+from orchestration.transform.project import dbt_resource
 
 
 def build_definitions(config: app_settings.Settings | None = None) -> dg.Definitions:
@@ -37,7 +36,7 @@ def build_definitions(config: app_settings.Settings | None = None) -> dg.Definit
             # limit bounds DuckDB's buffer cache (default: 80 % of RAM), which otherwise grows with the data.
             "duckdb": DuckDBResource(database=str(config.warehouse),
                                      connection_config={"checkpoint_threshold": "1GB", "memory_limit": "1500MB"}),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+            "dbt": dbt_resource(),
         },
     )
 

@@ -271,13 +271,12 @@ def run_dbt_build(target: PostgresTarget, args: list[str] | None = None, target_
     `target_path` (default dbt_project/target/postgres/<host>_<port>_<dbname>: one folder per server database,
     kept between runs so that dbt parses only what changed, and never shared by two builds for different
     servers that run at once)."""
-    from dagster_dbt import DbtCliResource
 
     from orchestration.settings import DBT_PROJECT_DIR
-    from orchestration.transform.project import DBT_PROJECT, dbt_executable
+    from orchestration.transform.project import dbt_resource
 
     started = time.monotonic()
-    dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable(), target=DBT_TARGET)
+    dbt = dbt_resource(target=DBT_TARGET)
     command = ["build", *(args or [])]
     log(f"dbt {' '.join(command)} --target {DBT_TARGET} on {target.describe()}")
     errors: list[str] = []

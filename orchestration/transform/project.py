@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -30,6 +30,23 @@ def _newest_source_mtime() -> float:
 def dbt_executable() -> str:
     candidate = Path(sys.executable).with_name("dbt")
     return str(candidate) if candidate.exists() else "dbt"
+
+
+class DashboardDbtCli(DbtCliResource):
+    """dagster-dbt's dbt resource without the dbt adapter it opens in the Dagster process before every dbt command.
+
+    `DbtCliResource.cli()` loads the project, its profile and its macros into an adapter (several seconds per
+    command) that only its `fetch_row_counts()` / `fetch_column_metadata()` use; dagster-dbt already runs without
+    it when that load fails. This project never calls them: table_metadata.py reads the schemas and row counts
+    itself once dbt has exited (dbt holds the DuckDB file meanwhile). So the adapter is not made at all."""
+
+    def _initialize_dbt_core_adapter(self, args):   # dagster-dbt 0.29: returns the adapter, or raises
+        return None
+
+
+def dbt_resource(**kwargs) -> DashboardDbtCli:
+    """The dbt resource of this project (the DuckDB warehouse by default; `target=` for the server option)."""
+    return DashboardDbtCli(project_dir=DBT_PROJECT, dbt_executable=dbt_executable(), **kwargs)
 
 
 def _manifest_is_current() -> bool:
