@@ -37,6 +37,7 @@ from pathlib import Path
 
 from orchestration import settings as app_settings
 from orchestration import vocabulary
+from orchestration.publish.store import unwritable_reason
 from orchestration.releases.discovery import Release, discover_releases, raw_dir_warnings, release_files
 from orchestration.releases.registry import RegistryError
 
@@ -331,6 +332,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"error: no releases under {config.raw_dir} (expected <dir>/<year>/<stage>/<file>).{hint}",
               file=sys.stderr)
         return EXIT_USAGE
+
+    unwritable = unwritable_reason(config.publish_dir)
+    if unwritable:
+        print(f"error: cannot publish to {config.publish_dir}: {unwritable}; nothing was built, the previous "
+              "publication is unchanged", file=sys.stderr)
+        return EXIT_FAILED
 
     if not args.release and not args.force and not args.full_refresh:   # what changed, by content
         wanted = _changed_releases(config, found, wanted)

@@ -47,6 +47,23 @@ class SwitchFailed(RuntimeError):
     """The new version was written but its link could not be switched; the previous version is as it was."""
 
 
+def unwritable_reason(publish_dir: Path) -> str | None:
+    """Why nothing could be published under `publish_dir` (None when it can be): asked before a build starts, so a
+    publish path that is a file, or lies under one, or in a folder this user cannot write, fails in a second
+    instead of after the whole build. (A disk that fills up during the build is still caught when publishing.)"""
+    path = Path(publish_dir)
+    if path.exists():
+        if not path.is_dir():
+            return f"{path} exists and is not a directory"
+        return None if os.access(path, os.W_OK | os.X_OK) else f"{path} is not writable"
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} (on the way to {path}) is not a directory"
+    return None if os.access(parent, os.W_OK | os.X_OK) else f"{parent} is not writable, so {path} cannot be made"
+
+
 @dataclass(frozen=True)
 class VersionedDir:
     """A directory of releases, each a link to a complete version directory holding `marker`."""

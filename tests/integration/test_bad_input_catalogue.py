@@ -336,15 +336,19 @@ def test_17_a_full_publish_disk(scene, capsys, monkeypatch):
 
 
 def test_18_a_publish_dir_that_cannot_be_written(scene, capsys, tmp_path):
-    """Read-only permissions do not bind root (the tests run as root): a publish path that is a file stands in."""
+    """Refused before anything is built (no release is ingested or rebuilt for a publication that cannot be
+    written). Read-only permissions do not bind root (the tests run as root): a publish path that is a file, and
+    one under a file, stand in; tests/unit/test_store.py tries a folder without write permission."""
     blocked = tmp_path / "blocked"
     blocked.write_text("not a directory")
-    code = main(["build", "--raw-dir", str(scene.raw), "--warehouse", str(scene.warehouse), "--publish-dir",
-                 str(blocked), "--release", "2018-public"])
-    err = capsys.readouterr().err
-    assert code == 1 and "previous publication is unchanged" in err and str(blocked) in err
+    for publish_dir in (blocked, blocked / "published"):
+        code = main(["build", "--raw-dir", str(scene.raw), "--warehouse", str(scene.warehouse), "--publish-dir",
+                     str(publish_dir), "--release", "2018-public"])
+        err = capsys.readouterr().err
+        assert code == 1 and "nothing was built, the previous publication is unchanged" in err, err
+        assert f"cannot publish to {publish_dir}: {blocked}" in err and "is not a directory" in err
     assert blocked.read_text() == "not a directory"
-    scene.assert_nothing_changed(warehouse=False)
+    scene.assert_nothing_changed()           # the warehouse too: nothing ran
 
 
 # --- accepted: documented behaviour, the data published is the same -------------------------------------------
@@ -377,20 +381,30 @@ def _published_values(release_dir: Path) -> dict[str, tuple]:
     return out
 
 
-@pytest.mark.parametrize("variant", ["utf8_with_bom", "crlf", "utf8"])
-def test_19_to_21_encodings_and_line_ends_are_accepted(scene, capsys, variant):
+# each bundled file in one of the three variants, so that one build (both releases) tries all three
+ENCODING_VARIANTS = {
+    ELPI18: "crlf",            # Windows-1252 with CRLF line ends
+    ELPI17: "utf8",            # the same text in UTF-8 instead of Windows-1252 (the file has non-ASCII names)
+    LOCAL18: "utf8_with_bom",  # UTF-8 with a byte-order mark before the header's first column name
+}
+
+
+def test_19_to_21_encodings_and_line_ends_are_accepted(scene, capsys):
     """A BOM, CRLF line ends, and the same file in UTF-8 instead of Windows-1252 publish the same values
     (only the lineage columns, which carry the file's hash, differ)."""
-    path = scene.file(ELPI18)
-    text = path.read_bytes().decode("cp1252")
-    encoded = {"utf8_with_bom": b"\xef\xbb\xbf" + text.encode("utf-8"),
-               "crlf": text.replace("\n", "\r\n").encode("cp1252"),
-               "utf8": text.encode("utf-8")}[variant]
-    path.write_bytes(encoded)
-    before = _published_values(scene.published / "2018-public")
-    code, err = scene.build(capsys, "--release", "2018-public")
+    for rel, variant in ENCODING_VARIANTS.items():
+        path = scene.file(rel)
+        text = path.read_bytes().decode("cp1252")
+        path.write_bytes({"utf8_with_bom": b"\xef\xbb\xbf" + text.encode("utf-8"),
+                          "crlf": text.replace("\n", "\r\n").encode("cp1252"),
+                          "utf8": text.encode("utf-8")}[variant])
+    assert scene.file(ELPI17).read_bytes() != (scene.good / "raw" / ELPI17).read_bytes()   # non-ASCII re-encoded
+    releases = ("2017-public", "2018-public")
+    before = {key: _published_values(scene.published / key) for key in releases}
+    code, err = scene.build(capsys)          # the changed 2017 file rebuilds both releases (content-keyed)
     assert code == 0, err
-    assert _published_values(scene.published / "2018-public") == before
+    assert {key: _published_values(scene.published / key) for key in releases} == before
+    assert publication_state(scene.published) != scene.publication_before    # republished, new lineage
 
 
 def test_22_a_preview_arriving_after_the_public_release(scene, capsys):

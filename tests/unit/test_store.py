@@ -4,11 +4,12 @@ switched in by link, `latest`, the release list, and failures that leave the pre
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from orchestration import vocabulary
-from orchestration.publish.store import LATEST, MANIFEST, VERSIONS_DIR, StagingFailed, VersionedDir
+from orchestration.publish.store import LATEST, MANIFEST, VERSIONS_DIR, StagingFailed, VersionedDir, unwritable_reason
 
 
 def _writer(text: str):
@@ -73,3 +74,18 @@ def test_the_vocabularies_come_from_their_seeds():
     assert vocabulary.da_statuses()[-1] == "General Assistance" and len(vocabulary.da_statuses()) == 4
     assert vocabulary.essa_statuses() == ("CSI Low Graduation Rate", "CSI Low Performing", "ATSI", "TSI",
                                           "General Assistance")
+
+
+def test_a_publish_dir_that_cannot_be_written_is_named_before_a_build(tmp_path, monkeypatch):
+    assert unwritable_reason(tmp_path) is None                              # an existing folder
+    assert unwritable_reason(tmp_path / "new" / "published") is None        # made on first publish
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert unwritable_reason(blocker) == f"{blocker} exists and is not a directory"
+    assert unwritable_reason(blocker / "published") == \
+        f"{blocker} (on the way to {blocker / 'published'}) is not a directory"
+    # root writes anywhere (the tests run as root), so the permission answer is the operating system's, stubbed
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
+    assert unwritable_reason(tmp_path) == f"{tmp_path} is not writable"
+    assert unwritable_reason(tmp_path / "published") == \
+        f"{tmp_path} is not writable, so {tmp_path / 'published'} cannot be made"
