@@ -149,6 +149,10 @@ def simulate(universe: Universe, seed: int, model: IndicatorModel) -> dict[int, 
             denom = counts + rng.binomial(counts, 0.06)
         else:
             denom = rng.binomial(counts, np.clip(share, 0, 1)[:, None])
+        # long-term English learners are English learners: a school never counts more LTEL than EL (drawn apart,
+        # a school with one EL, who is an LTEL, could have an LTEL row and no EL row, which the raw ELPI suite
+        # refuses: every entity has its EL row). Same draws, so no other value moves.
+        denom[:, GROUP_INDEX["LTEL"]] = np.minimum(denom[:, GROUP_INDEX["LTEL"]], denom[:, GROUP_INDEX["EL"]])
         if model.kind == "rate":
             logit = _logit(model.level_by_year[year] / 100) + span_off[:, None] + sign * model.per_advantage * latent
             p = 1.0 / (1.0 + np.exp(-logit))

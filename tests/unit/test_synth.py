@@ -478,3 +478,16 @@ def test_a_set_made_by_another_generator_version_is_stale(tmp_path):
     marker["generator"] = "0000000000000000"
     (out / MARKER).write_text(json.dumps(marker))
     assert not is_generated(out)  # `cadash generate --if-missing` and the benchmark make it again
+
+
+def test_every_ltel_row_has_its_el_row_at_any_scale():
+    """LTEL students are English learners: the simulated testers of a school never count more LTEL than EL, so the
+    files never carry an LTEL row without its EL row (the raw ELPI suite refuses one). Found at scale 0.5, where a
+    school with one EL who is an LTEL drew an LTEL tester and no EL tester; the small scale's panels had it too."""
+    from orchestration.synth.generator import MODELS, simulate
+    from orchestration.synth.universe import GROUP_INDEX, build_universe
+
+    el, ltel = GROUP_INDEX["EL"], GROUP_INDEX["LTEL"]
+    panels = simulate(build_universe(2017, 0.05), 2017, MODELS["elpi"])
+    assert sum((panel.denom[:, ltel] > 0).sum() for panel in panels.values()) > 0     # LTEL testers exist
+    assert all((panel.denom[:, ltel] <= panel.denom[:, el]).all() for panel in panels.values())
