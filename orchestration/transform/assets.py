@@ -11,7 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration import settings as app_settings
 from orchestration.partitions import RELEASES
 from orchestration.transform.partition_vars import dbt_vars_for_partitions
-from orchestration.transform.project import DBT_PROJECT, MANIFEST, ensure_manifest
+from orchestration.transform.project import DBT_ASSETS_NAME, DBT_PROJECT, MANIFEST, ensure_manifest
 from orchestration.transform.table_metadata import with_progress_and_metadata
 
 QUALITY_MODELS = {"fct_level_reconciliation", "fct_level_disagreements", "int_indicator_results__levels_computed"}
@@ -47,7 +47,7 @@ class DbtBuildConfig(dg.Config):
     dagster_dbt_translator=DashboardTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     partitions_def=RELEASES,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    name="dashboard_dbt",
+    name=DBT_ASSETS_NAME,
 )
 def dashboard_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     dbt_vars = dbt_vars_for_partitions(context.partition_keys)
