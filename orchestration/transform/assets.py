@@ -11,7 +11,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration import settings as app_settings
 from orchestration.partitions import RELEASES
 from orchestration.transform.partition_vars import dbt_vars_for_partitions
-from orchestration.transform.project import DBT_ASSETS_NAME, DBT_PROJECT, MANIFEST, ensure_manifest
+from orchestration.transform.project import DBT_PROJECT, MANIFEST, ensure_manifest
+from orchestration.transform.run_targets import DBT_ASSETS_NAME
 from orchestration.transform.table_metadata import with_progress_and_metadata
 
 QUALITY_MODELS = {"fct_level_reconciliation", "fct_level_disagreements", "int_indicator_results__levels_computed"}

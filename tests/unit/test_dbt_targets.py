@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from orchestration.transform.project import DBT_ASSETS_NAME, prune_run_targets
+from orchestration.transform.run_targets import DBT_ASSETS_NAME, prune_run_targets
 
 DAY = 24 * 3600
 
