@@ -73,7 +73,7 @@ def hand_worked_warehouse(tmp_path_factory) -> Path:
 # collection order. The longest files go first so that the workers finish together instead of one starting the
 # longest file last (seconds in a one-worker run on the 2-core CI machine, 2026-12-01).
 LONGEST_FIRST = (
-    "test_eligibility_statewide.py",   # 370: generates and builds the statewide releases at scale 0.5
+    "test_eligibility_statewide.py",   # 370 alone (2026-12-03): generates and builds the releases at scale 0.5
     "test_bad_input_catalogue.py",     # 610: 25 cases, most of them a build
     "test_season.py",                  # 505: a season through the webserver, daemon and PostgreSQL
     "test_levels.py",                  # 510: the hand-worked cases and the boundary sweep, one build each

@@ -45,8 +45,10 @@ class DashboardDbtCli(DbtCliResource):
         return None
 
     def _get_unique_target_path(self, *, context):  # dagster-dbt 0.29: target/<op>-<run id>-<uuid> per command
-        prune_run_targets(DBT_PROJECT_DIR / "target")
-        return super()._get_unique_target_path(context=context)
+        path = super()._get_unique_target_path(context=context)
+        # prune beside it: dagster-dbt's own target root (DBT_TARGET_PATH, else target/ of the project)
+        prune_run_targets(path.parent if path.is_absolute() else DBT_PROJECT_DIR / path.parent)
+        return path
 
 
 def dbt_resource(**kwargs) -> DashboardDbtCli:
