@@ -1,13 +1,11 @@
-"""The Dagster code location: it loads, has the expected assets, checks, jobs and partitions, and materializes a
-release into a temp warehouse."""
+"""The Dagster code location: it loads and has the expected assets, checks, jobs and partitions (a release
+materialized into a temp warehouse, twice, is test_asset_metadata.py's)."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from orchestration import settings as app_settings
-from tests.support.builds import copy_release_files, instance_with_releases
 
 EXPECTED_ASSETS = {
     *(f"raw/{s}" for s in ("ela", "math", "chronic", "susp", "grad", "elpi", "cci", "science",
@@ -154,33 +152,6 @@ def test_sources_are_the_ingest_assets(defs):
     for key in (["marts", "fct_da_eligibility"], ["intermediate", "int_da__ratings"],
                 ["marts", "cde_essaassistance24"]):
         assert graph.get(dg.AssetKey(key)).group_name == "eligibility"
-
-
-def test_materializing_one_release_in_a_temp_warehouse(tmp_path, monkeypatch):
-
-    raw = copy_release_files(tmp_path / "raw", "2018/public/elpidownload2018.txt", "2018/public/LocalIndPerf2018.txt")
-    warehouse = tmp_path / "wh.duckdb"
-    monkeypatch.setenv(app_settings.ENV_RAW_DIR, str(raw))
-    monkeypatch.setenv(app_settings.ENV_WAREHOUSE, str(warehouse))
-    from orchestration.definitions import build_definitions
-
-    job = build_definitions().resolve_job_def("build_release")
-    for _ in range(2):  # twice: a rerun of a release is idempotent
-        result = job.execute_in_process(partition_key="2018-public", instance=instance_with_releases("2018-public"))
-        assert result.success
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {"raw/elpi", "marts/fct_indicator_results", "marts/dim_entity", "publish/release",
-            "publish/report"} <= materialized
-    assert all(c.passed for c in result.get_asset_check_evaluations())
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        assert con.execute("select count(*) from raw.elpi").fetchall() == [(10366,)]
-        assert con.execute(
-            "select release_key, indicator, count(*) from marts.fct_indicator_results group by all"
-        ).fetchall() == [("2018-public", "elpi", 10366)]
-        assert con.execute("select count(*) from raw.localindperf").fetchall() == [(5081,)]
-    finally:
-        con.close()
 
 
 def test_the_instance_runs_one_run_at_a_time(tmp_path):
