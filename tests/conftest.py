@@ -69,6 +69,27 @@ def hand_worked_warehouse(tmp_path_factory) -> Path:
     return built_once(tmp_path_factory, "hand_worked", build) / "w.duckdb"
 
 
+# Half the state's size (~500 LEAs, ~5,000 schools): the generator draws every LEA and school from the same model at
+# any scale, so the shares the statewide test checks are scale 1's up to sampling noise, for half the build's time.
+STATEWIDE_SCALE = 0.5
+
+
+@pytest.fixture(scope="session")
+def statewide_warehouse(tmp_path_factory) -> Path:
+    """Every generated release (2017-2025, both stages, every layout) made by `cadash generate` at STATEWIDE_SCALE
+    and built by `cadash build`, once per session for test_eligibility_statewide and test_synth."""
+
+    def build(folder: Path) -> None:
+        from orchestration.cli import main
+
+        assert main(["generate", "--out", str(folder / "raw"), "--scale", str(STATEWIDE_SCALE), "--seed", "2017"]) == 0
+        code = build_in_isolation(["--raw-dir", str(folder / "raw"), "--warehouse", str(folder / "warehouse.duckdb"),
+                                   "--publish-dir", str(folder / "published")])
+        assert code == 0, "the statewide build (ingest, dbt models and tests, blocking checks) failed"
+
+    return built_once(tmp_path_factory, "statewide", build) / "warehouse.duckdb"
+
+
 # `make test` runs the test files on two workers (pytest-xdist, --dist loadfile), each taking the next file in
 # collection order. The longest files go first so that the workers finish together instead of one starting the
 # longest file last (seconds in a one-worker run on the 2-core CI machine, 2026-12-01).
@@ -79,13 +100,12 @@ LONGEST_FIRST = (
     "test_levels.py",                  # 510: the hand-worked cases and the boundary sweep, one build each
     "test_eligibility.py",             # 450: the hand-worked DA and ESSA releases
     "test_postgres.py",                # 415: the same releases on a PostgreSQL server
-    "test_synth.py",                   # 140
     "test_report.py",                  # 100
 )
 
 
 INTEGRATION = Path(__file__).parent / "integration"
-SHARED_BUILDS = {"bundled_warehouse", "hand_worked_warehouse"}   # the session builds defined above
+SHARED_BUILDS = {"bundled_warehouse", "hand_worked_warehouse", "statewide_warehouse"}   # the session builds above
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -1,10 +1,10 @@
 """A full statewide build from generated data (every release 2017-2025 at half the state's size: ~500 LEAs, ~5,000
 schools): the pipeline's checks pass and the determinations identify plausible shares per year.
 
-Half scale: the generator draws every LEA and school from the same model at any scale, so the shares are scale
-1's up to sampling noise, well inside these bands, for half the build's time in `make test`. The scale-1 build is
-`make run`'s and `cadash bench`'s. (Half scale also found a generator defect scale 1 did not show: an LTEL row
-without its EL row, which the raw ELPI suite refused; tests/unit/test_synth.py.)
+Half scale (conftest's `statewide_warehouse`, shared with test_synth.py): the generator draws every LEA and school
+from the same model at any scale, so the shares are scale 1's up to sampling noise, well inside these bands. The
+scale-1 build is `make run`'s and `cadash bench`'s. (Half scale also found a generator defect scale 1 did not show:
+an LTEL row without its EL row, which the raw ELPI suite refused; tests/unit/test_synth.py.)
 
 Expected ranges come from CDE's published counts (dashboard_methodology.md §3.3 and §4.5), as shares of the LEAs or
 schools in the file, widened because the generated data are not the state's: DA 228-617 of ~993 LEAs (23-62 %); CSI
@@ -19,11 +19,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import main
-from orchestration.synth.generator import generate
-
-STATEWIDE_SCALE = 0.5
-
 # (low, high) share of the entities in the file, per metric and year kind
 DA_SHARE = (0.15, 0.80)        # generated: 41-76 % (more Red at LEA group level than the state)
 CSI_LP_ENTRY = (0.01, 0.10)
@@ -36,13 +31,8 @@ TSI = (0.005, 0.15)
 
 
 @pytest.fixture(scope="module")
-def statewide(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("statewide")
-    generate(root / "raw", seed=2017, scale=STATEWIDE_SCALE, log=lambda _msg: None)
-    warehouse = root / "warehouse.duckdb"
-    assert main(["build", "--raw-dir", str(root / "raw"), "--warehouse", str(warehouse)]) == 0, \
-        "the statewide build (ingest, dbt models and tests, blocking checks) failed"
-    return warehouse
+def statewide(statewide_warehouse) -> Path:
+    return statewide_warehouse     # conftest: generated at half scale and built once per session
 
 
 def _shares(path: Path, sql: str) -> dict[int, tuple[float, int, int]]:

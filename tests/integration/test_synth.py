@@ -1,20 +1,14 @@
-"""A small generated statewide set (scale 0.02, every year and stage, every layout) through ingest and `dbt
-build`."""
+"""The generated statewide set (every year and stage, every layout; conftest's `statewide_warehouse`, made by
+`cadash generate` and built by `cadash build` once per session) through ingest and `dbt build`."""
 
 from __future__ import annotations
 
 import duckdb
 
 
-def test_a_small_generated_statewide_set_builds_through_dbt(tmp_path, capsys):
-    """Every year and stage, every layout, through ingest and `dbt build` (all tests pass), at scale 0.02."""
-    from orchestration.cli import main
-
-    raw = tmp_path / "raw"
-    assert main(["generate", "--out", str(raw), "--scale", "0.02", "--seed", "3"]) == 0
-    warehouse = tmp_path / "w.duckdb"
-    assert main(["build", "--raw-dir", str(raw), "--warehouse", str(warehouse)]) == 0
-    con = duckdb.connect(str(warehouse), read_only=True)
+def test_the_generated_statewide_set_builds_through_dbt(statewide_warehouse):
+    """Every year and stage, every layout, through ingest and `dbt build` (all tests pass)."""
+    con = duckdb.connect(str(statewide_warehouse), read_only=True)
     try:
         releases = con.execute("select count(distinct release_key) from marts.fct_indicator_results").fetchall()
         science = con.execute("select distinct report_year from marts.fct_indicator_results "
