@@ -8,11 +8,14 @@ all load definitions without a separate step.
 from __future__ import annotations
 
 import fcntl
+import importlib.metadata
 import subprocess
 import sys
+from functools import cached_property
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from packaging import version
 
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.transform.run_targets import prune_run_targets
@@ -43,6 +46,14 @@ class DashboardDbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):   # dagster-dbt 0.29: returns the adapter, or raises
         return None
+
+    @cached_property
+    def _cli_version(self) -> version.Version:      # dagster-dbt 0.29: `dbt --version` in a subprocess per run
+        """The dbt beside this Python is this environment's dbt-core: its version is the package's, without the
+        `dbt --version` subprocess (about 2 s) dagster-dbt would start for every run. Another dbt is asked."""
+        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
+            return version.parse(importlib.metadata.version("dbt-core"))
+        return super()._cli_version
 
     def _get_unique_target_path(self, *, context):  # dagster-dbt 0.29: target/<op>-<run id>-<uuid> per command
         path = super()._get_unique_target_path(context=context)

@@ -167,3 +167,23 @@ def test_the_instance_runs_one_run_at_a_time(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "DAGSTER_HOME": str(tmp_path)})
     assert out.stdout.strip() == "1"
+
+
+def test_the_dbt_resource_knows_its_dbt_version_without_a_subprocess(monkeypatch, tmp_path):
+    """dagster-dbt asks `dbt --version` in a subprocess for every run; the dbt beside this Python is this
+    environment's dbt-core, whose version the resource reads from the package instead. Another dbt is still asked."""
+    import importlib.metadata
+
+    import dagster_dbt.core.resource as dagster_dbt_resource
+
+    from orchestration.transform.project import DBT_PROJECT, DashboardDbtCli, dbt_resource
+
+    asked = []
+    monkeypatch.setattr(dagster_dbt_resource, "check_output",
+                        lambda args, **_: asked.append(args) or b"Core:\n  - installed: 9.8.7\n")
+    assert str(dbt_resource()._cli_version) == importlib.metadata.version("dbt-core") and asked == []
+    elsewhere = tmp_path / "dbt"
+    elsewhere.write_text("#!/bin/sh\n")
+    elsewhere.chmod(0o755)
+    other = DashboardDbtCli(project_dir=DBT_PROJECT, dbt_executable=str(elsewhere))
+    assert str(other._cli_version) == "9.8.7" and asked == [[str(elsewhere), "--version"]]
