@@ -6,12 +6,13 @@ Helpers live in tests/support/ (no test module imports another or this file)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from orchestration import settings as app_settings
-from tests.support.builds import BUNDLED_RAW, build_in_isolation, built_once
+from tests.support.builds import BUNDLED_RAW, build_in_isolation, build_logged, built_once
 
 SETTINGS_ENV = (app_settings.ENV_WAREHOUSE, app_settings.ENV_RAW_DIR, app_settings.ENV_PUBLISH_DIR,
                 app_settings.ENV_EXPECTATIONS)
@@ -44,14 +45,17 @@ def _isolated_settings(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="session")
 def bundled_warehouse(tmp_path_factory) -> Path:
-    """The warehouse built by `cadash build` from every bundled real release (once per test session)."""
+    """The warehouse built by `cadash build` (once per test session) from every bundled real release in raw/ (2017
+    and 2018, with raw/reference/title_i_status.txt) plus two of CDE's published lists under reference/
+    (assistancestatus19-rev.xlsx and the ESSA cut), which test_list_reconciliation reconciles against. The raw dir
+    and the build's output (build.log) are beside it."""
+    from tests.support.inputs import DA_19, ESSA_22_CUT, land_workbooks
 
     def build(folder: Path) -> None:
-        code = build_in_isolation(["--raw-dir", str(BUNDLED_RAW), "--warehouse", str(folder / "warehouse.duckdb"),
-                                   "--publish-dir", str(folder / "published")])
-        assert code == 0, "cadash build on the bundled real files failed"
+        raw = land_workbooks(shutil.copytree(BUNDLED_RAW, folder / "raw"), DA_19, ESSA_22_CUT)
+        build_logged(folder, raw, "the real 2017/2018 files with CDE's lists")
 
-    return built_once(tmp_path_factory, "bundled", build) / "warehouse.duckdb"
+    return built_once(tmp_path_factory, "bundled", build) / "w.duckdb"
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.support.builds import BUNDLED_RAW, build_logged, built_once, copy_release_files
-from tests.support.inputs import CDE_DA_2018, DA_19, ESSA_22_CUT, land_workbooks, list_copy
+from tests.support.inputs import CDE_DA_2018, DA_19, list_copy
 
 # the LEAs our Method 2 finds from the real 2017 and 2018 local indicators
 METHOD_2_2018 = 11
@@ -27,17 +26,10 @@ INPUTS_2018 = ("2018 inputs: English Learner Progress 2018, Local indicators 201
 
 
 @pytest.fixture(scope="module")
-def reconciled(tmp_path_factory) -> Path:
-    """`cadash build` of the real files in raw/ (2017 and 2018) plus CDE's assistancestatus19-rev.xlsx and the ESSA
-    cut under reference/, once per session."""
-
-    def build(folder: Path) -> None:
-        files = sorted(p.relative_to(BUNDLED_RAW).as_posix() for p in BUNDLED_RAW.glob("*/*/*") if p.is_file())
-        raw = copy_release_files(folder / "raw", *files, "reference/title_i_status.txt")
-        land_workbooks(raw, DA_19, ESSA_22_CUT)
-        build_logged(folder, raw, "the real 2017/2018 files with CDE's lists")
-
-    return built_once(tmp_path_factory, "list_reconciliation", build)
+def reconciled(bundled_warehouse) -> Path:
+    """The session's build of the real files in raw/ (2017 and 2018) with CDE's assistancestatus19-rev.xlsx and the
+    ESSA cut under reference/ (tests/conftest.py): its folder, with w.duckdb and build.log."""
+    return bundled_warehouse.parent
 
 
 @pytest.fixture(scope="module")
