@@ -363,7 +363,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     blocks = contiguous_blocks([r.key for r in wanted], order)
     try:
         with build_lock(config.warehouse):
-            return _run_blocks(job, instance, run_config, blocks, config, len(wanted), args.timings)
+            return run_blocks(job, instance, run_config, blocks, config, len(wanted), args.timings)
     except BuildLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -414,7 +414,9 @@ def _write_timings(path: str | None, times: list) -> None:
                                          indent=2) + "\n", encoding="utf-8")
 
 
-def _run_blocks(job, instance, run_config, blocks, config, count, timings_path=None) -> int:
+def run_blocks(job, instance, run_config, blocks, config, count, timings_path=None) -> int:
+    """One run of `job` per block of neighbouring releases, stopping at the first that fails or that ends without
+    publishing every release it covers; prints the progress, the summary and the warnings."""
     from orchestration.partitions import range_tags, releases_of_run
     from orchestration.run_steps import describe, run_step_times
 

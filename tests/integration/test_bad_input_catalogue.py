@@ -22,7 +22,7 @@ import pytest
 
 from orchestration import settings as app_settings
 from orchestration.cli import main
-from tests.support.builds import build_in_isolation, copy_release_files, instance_with_releases, publication_state
+from tests.support.builds import build_in_isolation, copy_release_files, publication_state
 
 ELPI17 = "2017/public/elpidownload2017f.txt"
 ELPI18 = "2018/public/elpidownload2018.txt"
@@ -145,31 +145,6 @@ def test_04_column_missing(scene, capsys):
     scene.assert_nothing_changed()
 
 
-def test_05_extra_column_and_a_misspelt_year_folder(scene, capsys):
-    """A column the registry does not know is kept and named in the summary's warnings (CDE adds a flag or two
-    almost every year: it must not stop a publication); a folder that is not a report year is named too."""
-    path = scene.file(ELPI18)
-    lines = _lines(path)
-    path.write_bytes(b"\n".join([lines[0] + b"\tnotes"] + [line + b"\tx" if line else line for line in lines[1:]]))
-    stray = scene.raw / "2O24" / "public"
-    stray.mkdir(parents=True)
-    shutil.copyfile(scene.file(ELPI18), stray / "elpidownload2024.txt")
-    code = main(["build", "--raw-dir", str(scene.raw), "--warehouse", str(scene.warehouse),
-                 "--publish-dir", str(scene.published), "--release", "2018-public"])
-    out = capsys.readouterr().out
-    assert code == 0
-    warnings = out[out.index("WARNINGS ("):]
-    assert "elpidownload2018.txt: 1 column(s) not in the registry's elpi 2018 layout (verified)" in warnings
-    assert "'notes' (column 19)" in warnings and "2O24: not a report year folder" in warnings
-    con = duckdb.connect(str(scene.warehouse), read_only=True)
-    try:
-        extras = con.execute("select distinct extra_columns from raw.elpi where report_year = 2018").fetchall()
-        other_year = con.execute("select count(extra_columns) from raw.elpi where report_year = 2017").fetchall()
-    finally:
-        con.close()
-    assert extras == [('{"notes":"x"}',)] and other_year == [(0,)]
-
-
 def test_06_text_in_a_numeric_column(scene, capsys):
     _edit_field(scene.file(ELPI18), 120, 9, b"n/a")                  # PL_1 on line 120
     code, err = scene.build(capsys, "--release", "2018-public")
@@ -247,32 +222,66 @@ def test_13_a_release_folder_unknown_to_the_registry(scene, capsys):
     scene.assert_nothing_changed()
 
 
-def _strict_suites(tmp_path: Path, mart: str, expectation: dict) -> Path:
-    """A copy of the suites whose mart suite starts with one more expectation. GX treats two expectations of one
-    type on one column as one, so the committed one of the same type and column is dropped."""
+def _strict_suites(tmp_path: Path, stricter: dict[str, dict]) -> Path:
+    """A copy of the suites in which each named mart suite starts with one more expectation. GX treats two
+    expectations of one type on one column as one, so the committed one of the same type and column is dropped."""
     import json
 
     strict = tmp_path / "expectations"
     shutil.copytree(app_settings.EXPECTATIONS_DIR, strict)
-    path = strict / "marts" / f"{mart}.json"
-    suite = json.loads(path.read_text())
-    same = (expectation["type"], expectation["kwargs"].get("column"))
-    suite["frames"]["rows"] = [expectation] + [e for e in suite["frames"].get("rows", [])
-                                               if (e["type"], e["kwargs"].get("column")) != same]
-    path.write_text(json.dumps(suite))
+    for mart, expectation in stricter.items():
+        path = strict / "marts" / f"{mart}.json"
+        suite = json.loads(path.read_text())
+        same = (expectation["type"], expectation["kwargs"].get("column"))
+        suite["frames"]["rows"] = [expectation] + [e for e in suite["frames"].get("rows", [])
+                                                   if (e["type"], e["kwargs"].get("column")) != same]
+        path.write_text(json.dumps(suite))
     return strict
 
 
-def test_14_a_check_failure_in_a_mart(scene, capsys, tmp_path, monkeypatch):
-    """A stricter copy of the suites (DASHBOARD_EXPECTATIONS) makes the dim_entity suite fail after dbt: the run
-    fails, nothing is published; the marts hold the rebuilt (identical) rows."""
-    strict = _strict_suites(tmp_path, "dim_entity", {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 1},
-                                                     "meta": {"why": "a deliberately wrong rule"}})
+def test_14_and_24_a_failing_blocking_check_in_a_mart_stops_publication(scene, capsys, tmp_path, monkeypatch):
+    """Stricter copies of two mart suites (DASHBOARD_EXPECTATIONS) fail after dbt. The build fails naming each
+    check and why; in Dagster itself (the run in the build's instance, DAGSTER_HOME) the checks are failed with
+    their sample rows, the marts are materialized and `publish/release` is not (no event at all, not a skipped
+    step reported as success); nothing is published; the marts hold the rebuilt (identical) rows."""
+    import dagster as dg
+
+    from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG
+
+    strict = _strict_suites(tmp_path, {
+        "dim_entity": {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 1},
+                       "meta": {"why": "a deliberately wrong rule"}},
+        "fct_da_eligibility": {"type": "expect_column_values_to_be_in_set",
+                               "kwargs": {"column": "lea_type", "value_set": ["district"]},
+                               "meta": {"why": "a rule the data cannot meet"}}})
     monkeypatch.setenv(app_settings.ENV_EXPECTATIONS, str(strict))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     code, err = scene.build(capsys, "--release", "2018-public")
     assert code == 1, err
     assert "check failed: marts/dim_entity / gx_suite" in err and "a deliberately wrong rule" in err
+    assert "check failed: marts/fct_da_eligibility / gx_suite" in err and "a rule the data cannot meet" in err
     scene.assert_nothing_changed(warehouse=False)
+
+    instance = dg.DagsterInstance.get()
+    try:
+        (run,) = instance.get_runs()
+        assert run.status == dg.DagsterRunStatus.FAILURE
+        assert (run.tags[RANGE_START_TAG], run.tags[RANGE_END_TAG]) == ("2018-public", "2018-public")
+
+        def events(of_type):
+            return [r.event_log_entry.dagster_event for r in
+                    instance.get_records_for_run(run.run_id, of_type=of_type, limit=10_000).records]
+
+        failed = {(e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name):
+                  e.event_specific_data for e in events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+                  if not e.event_specific_data.passed}
+        materialized = {e.asset_key.to_user_string() for e in events(dg.DagsterEventType.ASSET_MATERIALIZATION)}
+    finally:
+        instance.dispose()
+    assert set(failed) == {("marts/dim_entity", "gx_suite"), ("marts/fct_da_eligibility", "gx_suite")}
+    sample = failed[("marts/fct_da_eligibility", "gx_suite")].metadata["failures"].value[0]
+    assert sample["column"] == "lea_type" and sample["unexpected_count"] > 0
+    assert {"marts/dim_entity", "marts/fct_da_eligibility"} <= materialized and "publish/release" not in materialized
 
 
 def test_15_the_process_killed_mid_build(scene, capsys):
@@ -447,57 +456,34 @@ def test_23_a_corrected_re_release_of_a_public_file(scene, capsys):
     assert corrected[:12] in str(files)
 
 
-# --- a failing blocking check stops publication -------------------------------------------------------------------
-
-def test_24_a_failing_blocking_check_stops_publication_in_dagster(scene, tmp_path, monkeypatch):
-    """Through Dagster itself: the run fails, the check is reported failed, the publish asset is not materialized
-    (no event at all, not a skipped step reported as success), and the previous publication is unchanged."""
-
-    strict = _strict_suites(tmp_path, "fct_da_eligibility",
-                            {"type": "expect_column_values_to_be_in_set",
-                             "kwargs": {"column": "lea_type", "value_set": ["district"]},
-                             "meta": {"why": "a rule the data cannot meet"}})
-    for name, value in ((app_settings.ENV_EXPECTATIONS, strict), (app_settings.ENV_RAW_DIR, scene.raw),
-                        (app_settings.ENV_WAREHOUSE, scene.warehouse), (app_settings.ENV_PUBLISH_DIR, scene.published)):
-        monkeypatch.setenv(name, str(value))
-    from orchestration.definitions import build_definitions
-
-    job = build_definitions().resolve_job_def("build_release")
-    result = job.execute_in_process(partition_key="2018-public", instance=instance_with_releases("2018-public"),
-                                    raise_on_error=False)
-    assert not result.success
-    failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
-    assert [(c.asset_key.to_user_string(), c.check_name) for c in failed] == [("marts/fct_da_eligibility", "gx_suite")]
-    sample = failed[0].metadata["failures"].value[0]
-    assert sample["column"] == "lea_type" and sample["unexpected_count"] > 0
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert "marts/fct_da_eligibility" in materialized and "publish/release" not in materialized
-    assert publication_state(scene.published) == scene.publication_before
-
-
-def test_25_a_run_that_skipped_publication_is_not_a_success(scene, capsys, monkeypatch):
-    """The CLI's guard: even a run Dagster calls successful fails the build when the release was not published."""
-    from orchestration import cli
-
-    monkeypatch.setattr(cli, "_published", lambda _result: set())
-    code, err = scene.build(capsys, "--release", "2018-public")
-    assert code == 1 and "ended without publishing 2018-public (a step was skipped)" in err
-
-
-def test_26_shuffled_and_recased_columns_are_accepted(scene, capsys):
-    """CDE's column order and capitalisation wander: a file is read by column name, so the same values load."""
+def test_05_and_26_columns_shuffled_recased_and_one_more_and_a_misspelt_year_folder(scene, capsys):
+    """CDE's column order and capitalisation wander, and CDE adds a flag or two almost every year: a file is read
+    by column name, so the same values load; a column the registry does not know is kept and named in the
+    summary's warnings (it must not stop a publication); a folder that is not a report year is named too."""
     path = scene.file(ELPI18)
     rows = [line.split(b"\t") for line in _lines(path) if line]
     order = [17, 0, 16, 2, 1, *range(3, 16)]                  # reportingyear first, then a shuffled rest
     rows[0] = [name.upper() if i % 2 else name for i, name in enumerate(rows[0])]
-    path.write_bytes(b"\n".join(b"\t".join(r[i] for i in order) for r in rows) + b"\n")
-    code, _err = scene.build(capsys, "--release", "2018-public")
+    shuffled = [[r[i] for i in order] for r in rows]
+    path.write_bytes(b"\n".join(b"\t".join(r + [b"notes" if n == 0 else b"x"]) for n, r in enumerate(shuffled)) + b"\n")
+    stray = scene.raw / "2O24" / "public"
+    stray.mkdir(parents=True)
+    shutil.copyfile(scene.file(ELPI18), stray / "elpidownload2024.txt")
+    code = main(["build", "--raw-dir", str(scene.raw), "--warehouse", str(scene.warehouse),
+                 "--publish-dir", str(scene.published), "--release", "2018-public"])
+    out = capsys.readouterr().out
     assert code == 0
+    warnings = out[out.index("WARNINGS ("):]
+    assert "elpidownload2018.txt: 1 column(s) not in the registry's elpi 2018 layout (verified)" in warnings
+    assert "'notes' (column 19)" in warnings and "2O24: not a report year folder" in warnings
     columns = "cds, rtype, schoolname, pl_1, pl1_pct, pl_4, pltotct, reportingyear"
     query = f"select {columns} from raw.elpi where report_year = 2018 order by all"
     con = duckdb.connect(str(scene.warehouse), read_only=True)
     try:
         now = con.execute(query).fetchall()
+        extras = con.execute("select distinct extra_columns from raw.elpi where report_year = 2018").fetchall()
+        other_year = con.execute("select count(extra_columns) from raw.elpi where report_year = 2017").fetchall()
     finally:
         con.close()
     assert len(now) == 10366 and now == scene.raw_rows_before(query)
+    assert extras == [('{"notes":"x"}',)] and other_year == [(0,)]
