@@ -30,9 +30,10 @@ run: install
 	$(BIN)/cadash build
 
 ## test: the test suite (unit, ingest, dbt, Dagster, CLI), one test file at a time on each of TEST_WORKERS workers
-# (pytest-xdist; most tests are one process running Python, dbt and DuckDB on one core). TEST_WORKERS=0 runs them
+# (pytest-xdist). Three on two cores: a worker often waits (on dbt's start, a server, a daemon run), and a third
+# keeps the cores busy meanwhile (docs/benchmark.md has the measured runs). TEST_WORKERS=0 runs them
 # in this process, e.g. to debug with -s or pdb; pass further pytest arguments in PYTEST_ARGS.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 

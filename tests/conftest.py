@@ -94,17 +94,19 @@ def statewide_warehouse(tmp_path_factory) -> Path:
     return built_once(tmp_path_factory, "statewide", build) / "warehouse.duckdb"
 
 
-# `make test` runs the test files on two workers (pytest-xdist, --dist loadfile), each taking the next file in
-# collection order. The longest files go first so that the workers finish together instead of one starting the
-# longest file last (seconds in a one-worker run on the 2-core CI machine, 2026-12-01).
+# `make test` runs the test files on TEST_WORKERS workers (pytest-xdist, --dist loadfile), each taking the next
+# file in collection order. The longest files go first (as measured by `--durations`, figures in
+# docs/benchmark.md), so that the workers finish together instead of one starting a long file last.
 LONGEST_FIRST = (
-    "test_eligibility_statewide.py",   # 370 alone (2026-12-03): generates and builds the releases at scale 0.5
-    "test_bad_input_catalogue.py",     # 610: 25 cases, most of them a build
-    "test_season.py",                  # 505: a season through the webserver, daemon and PostgreSQL
-    "test_levels.py",                  # 510: the hand-worked cases and the boundary sweep, one build each
-    "test_eligibility.py",             # 450: the hand-worked DA and ESSA releases
-    "test_postgres.py",                # 415: the same releases on a PostgreSQL server
-    "test_report.py",                  # 100
+    "test_eligibility_statewide.py",   # generates and builds every release at STATEWIDE_SCALE
+    "test_season.py",                  # a season through the webserver, daemon and PostgreSQL
+    "test_bad_input_catalogue.py",     # the bad-input cases, most of them a build
+    "test_eligibility.py",             # the hand-worked DA and ESSA releases
+    "test_postgres.py",                # the same releases on a PostgreSQL server
+    "test_levels.py",                  # the hand-worked cases and the boundary sweep (one build), the real files
+    "test_cli.py",                     # a build, an unchanged rebuild, a changed one and --force
+    "test_real_samples.py",            # the real samples of every year
+    "test_report.py",
 )
 
 
