@@ -118,6 +118,9 @@ def test_jobs_and_partitions(defs):
         node = graph.get(key)
         if node.is_partitioned:
             assert node.backfill_policy == dg.BackfillPolicy.single_run(), key.to_user_string()
+    # every job, the UI's asset jobs too, runs its steps in the run's process, as `cadash build` does
+    for job_def in defs.resolve_all_job_defs():
+        assert job_def.executor_def is dg.in_process_executor, job_def.name
 
 
 def test_the_server_asset_is_defined_only_when_a_server_is_named(monkeypatch):
