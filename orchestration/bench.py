@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration import settings as app_settings
+from orchestration.publish.store import tree_state
 from orchestration.releases.discovery import Release, discover_releases, release_files
 from orchestration.releases.registry import STEM_INDICATOR, Layout, raw_table_columns
 
@@ -221,21 +222,6 @@ def step_figures(steps: list[dict], samples: list[tuple[float, int]], total_seco
     figures["start-up and other"] = {"seconds": round(max(total_seconds - in_steps, 0.0), 2),
                                      "peak_rss_mb": round(outside / 1024, 1)}
     return figures
-
-
-def tree_state(path: Path) -> dict[str, str]:
-    """sha256 of every file under a folder (links followed) and every link's target: equal states, equal bytes."""
-    import hashlib
-
-    state = {}
-    for root, dirs, files in os.walk(path, followlinks=True):
-        for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
-            full = Path(root) / name
-            if full.is_symlink():
-                state[f"{full.relative_to(path)} ->"] = os.readlink(full)
-            else:
-                state[str(full.relative_to(path))] = hashlib.sha256(full.read_bytes()).hexdigest()
-    return state
 
 
 def _fact_shape(db: Path, table: str) -> tuple[int, list[str]]:

@@ -161,3 +161,22 @@ def switch_link(link: Path, target: str) -> None:
     temporary = link.with_name(f".{link.name}.{uuid.uuid4().hex}.link")
     os.symlink(target, temporary)
     os.replace(temporary, link)
+
+
+def tree_state(path: Path) -> dict[str, str]:
+    """The byte-for-byte state of a folder (a publication, a report tree): the sha256 of every file under it, links
+    followed, and every link's target as "<relative path> ->". Two equal states mean the same bytes and the same
+    links; a missing folder has the empty state."""
+    import hashlib
+
+    state: dict[str, str] = {}
+    if not path.exists():
+        return state
+    for root, dirs, files in os.walk(path, followlinks=True):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            full = Path(root) / name
+            if full.is_symlink():
+                state[f"{full.relative_to(path)} ->"] = os.readlink(full)
+            else:
+                state[str(full.relative_to(path))] = hashlib.sha256(full.read_bytes()).hexdigest()
+    return state

@@ -22,7 +22,8 @@ import pytest
 
 from orchestration import settings as app_settings
 from orchestration.cli import main
-from tests.support.builds import build_in_isolation, copy_release_files, publication_state
+from orchestration.publish.store import tree_state
+from tests.support.builds import build_in_isolation, copy_release_files
 
 ELPI17 = "2017/public/elpidownload2017f.txt"
 ELPI18 = "2018/public/elpidownload2018.txt"
@@ -69,7 +70,7 @@ class Scene:
     def assert_nothing_changed(self, warehouse: bool = True) -> None:
         """The publication byte for byte; the warehouse too unless the failure came after dbt had rebuilt the marts
         (then they hold the same rows with a new loaded_at)."""
-        assert publication_state(self.published) == self.publication_before
+        assert tree_state(self.published) == self.publication_before
         if warehouse:
             assert warehouse_state(self.warehouse) == self.warehouse_before
 
@@ -89,7 +90,7 @@ def scene(good_state, tmp_path) -> Scene:
     shutil.copyfile(good_state / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
     shutil.copytree(good_state / "published", tmp_path / "published", symlinks=True)
     published = tmp_path / "published"
-    return Scene(tmp_path / "raw", tmp_path / "warehouse.duckdb", published, publication_state(published),
+    return Scene(tmp_path / "raw", tmp_path / "warehouse.duckdb", published, tree_state(published),
                  warehouse_state(tmp_path / "warehouse.duckdb"), good_state)
 
 
@@ -301,7 +302,7 @@ def test_15_the_process_killed_mid_build(scene, capsys):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, "".join(seen[-5:])
-    assert publication_state(scene.published) == scene.publication_before
+    assert tree_state(scene.published) == scene.publication_before
     duckdb.connect(str(scene.warehouse), read_only=True).close()           # recovers from its WAL
     before = {e["table"]: e["rows"] for e in _manifest(scene.published / "2018-public")["files"]}
     code, err = scene.build(capsys, "--release", "2018-public")
@@ -415,7 +416,7 @@ def test_19_to_21_encodings_and_line_ends_are_accepted(scene, capsys):
     code, err = scene.build(capsys)          # the changed 2017 file rebuilds both releases (content-keyed)
     assert code == 0, err
     assert {key: _published_values(scene.published / key) for key in releases} == before
-    assert publication_state(scene.published) != scene.publication_before    # republished, new lineage
+    assert tree_state(scene.published) != scene.publication_before    # republished, new lineage
 
 
 def test_22_a_preview_arriving_after_the_public_release(scene, capsys):
@@ -427,7 +428,7 @@ def test_22_a_preview_arriving_after_the_public_release(scene, capsys):
     public_before = {k: v for k, v in scene.publication_before.items() if k.startswith("2018-public")}
     code, err = scene.build(capsys, "--release", "2018-preview")
     assert code == 0, err
-    after = publication_state(scene.published)
+    after = tree_state(scene.published)
     assert {k: v for k, v in after.items() if k.startswith("2018-public")} == public_before
     assert after["latest ->"] == "2018-public"
     assert (scene.published / "2018-preview" / "manifest.json").is_file()
@@ -439,7 +440,7 @@ def test_23_a_corrected_re_release_of_a_public_file(scene, capsys):
     _edit_field(scene.file(LOCAL18), 10, 5, b"Not Met")
     code, err = scene.build(capsys, "--release", "2018-public")
     assert code == 0, err
-    after = publication_state(scene.published)
+    after = tree_state(scene.published)
     assert {k: v for k, v in after.items() if k.startswith("2017-public")} == \
         {k: v for k, v in scene.publication_before.items() if k.startswith("2017-public")}
     assert after["2018-public ->"] != scene.publication_before["2018-public ->"]

@@ -9,7 +9,8 @@ import os
 import duckdb
 
 from orchestration.cli import main
-from tests.support.builds import copy_release_files, publication_state
+from orchestration.publish.store import tree_state
+from tests.support.builds import copy_release_files
 
 GRAD17 = "2017/public/graddownload2017f.txt"
 
@@ -63,14 +64,14 @@ def test_a_rebuild_redoes_only_what_changed_and_force_redoes_all(tmp_path, capsy
     assert all(timings["totals"][step] > 0 for step in ("ingest", "raw gates", "dbt", "publish", "report"))
     assert f"(ingest {timings['totals']['ingest']:.1f} s, raw gates" in out
     assert "2018-public       1         0         0         0         0         0    10,366" in out
-    first = publication_state(published)
+    first = tree_state(published)
     reports = {k: os.readlink(published / "reports" / k) for k in ("2017-public", "2018-public")}
 
     assert main(build) == 0
     out = capsys.readouterr().out
     assert "nothing changed since the last build of the 2 release(s)" in out and "done, published" not in out
     assert f"warehouse: {warehouse}" in out and "2018-public       1" in out   # the summary, as before
-    assert publication_state(published) == first
+    assert tree_state(published) == first
 
     path = raw / "2018/public/elpidownload2018.txt"
     path.write_bytes(path.read_bytes() + b"\n")          # a corrected 2018 file (the same rows)
@@ -78,7 +79,7 @@ def test_a_rebuild_redoes_only_what_changed_and_force_redoes_all(tmp_path, capsy
     out = capsys.readouterr().out
     assert "1 release(s) unchanged since they were published, left as they are: 2017-public" in out
     assert "[1/1] 2018-public: done, published" in out and "2017-public .." not in out
-    again = publication_state(published)
+    again = tree_state(published)
     assert {k: v for k, v in again.items() if k.startswith("2017-public")} == {
         k: v for k, v in first.items() if k.startswith("2017-public")}
     assert again["2018-public ->"] != first["2018-public ->"]
@@ -88,7 +89,7 @@ def test_a_rebuild_redoes_only_what_changed_and_force_redoes_all(tmp_path, capsy
     assert main([*build, "--force"]) == 0
     out = capsys.readouterr().out
     assert "[1/1] 2017-public .. 2018-public: done, published" in out and "unchanged" not in out
-    assert publication_state(published)["2017-public ->"] != first["2017-public ->"]
+    assert tree_state(published)["2017-public ->"] != first["2017-public ->"]
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("select release_key, count(*) from marts.fct_indicator_results group by all order by 1"
                        ).fetchall()[1] == ("2018-public", 10366)

@@ -15,7 +15,7 @@ import pytest
 from orchestration import settings as app_settings
 from orchestration.publish import publisher, store
 from orchestration.publish.publisher import PUBLISHED_MARTS, PublishError, publish_release
-from tests.support.builds import publication_state
+from orchestration.publish.store import tree_state
 
 REPO = app_settings.REPO_ROOT
 
@@ -77,7 +77,7 @@ def test_latest_is_the_newest_public_release(bundled_warehouse, published):
 
 def test_a_failure_mid_write_leaves_the_previous_publication_byte_identical(bundled_warehouse, published,
                                                                              monkeypatch):
-    before = publication_state(published)
+    before = tree_state(published)
     calls = {"n": 0}
     real = publisher.file_sha256
 
@@ -90,29 +90,29 @@ def test_a_failure_mid_write_leaves_the_previous_publication_byte_identical(bund
     monkeypatch.setattr(publisher, "file_sha256", failing)
     with pytest.raises(PublishError, match="previous publication is unchanged.*No space left"):
         publish_release(bundled_warehouse, published, "2018-public", REPO, log=lambda _m: None)
-    assert publication_state(published) == before
+    assert tree_state(published) == before
     assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
 
 
 def test_a_release_not_in_the_warehouse_publishes_nothing(bundled_warehouse, published):
-    before = publication_state(published)
+    before = tree_state(published)
     with pytest.raises(PublishError, match="2023-public is not in"):
         publish_release(bundled_warehouse, published, "2023-public", REPO, log=lambda _m: None)
     with pytest.raises(ValueError):
         publish_release(bundled_warehouse, published, "2023-someday", REPO, log=lambda _m: None)
-    assert publication_state(published) == before
+    assert tree_state(published) == before
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through read-only permissions")
 def test_a_read_only_publish_dir_is_a_clear_error(bundled_warehouse, published):
-    before = publication_state(published)
+    before = tree_state(published)
     published.chmod(0o555)
     try:
         with pytest.raises(PublishError, match="previous publication is unchanged"):
             publish_release(bundled_warehouse, published, "2018-public", REPO, log=lambda _m: None)
     finally:
         published.chmod(0o755)
-    assert publication_state(published) == before
+    assert tree_state(published) == before
 
 
 def test_a_publish_dir_that_cannot_be_a_directory_is_a_clear_error(bundled_warehouse, tmp_path):

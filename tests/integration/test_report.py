@@ -25,11 +25,12 @@ import pytest
 
 from orchestration import settings as app_settings
 from orchestration import vocabulary
+from orchestration.publish.store import tree_state
 from orchestration.report import svg
 from orchestration.report.builder import ReportError, build_report
 from orchestration.report.model import BADGE_HEX, COLOUR_HEX, PageModel
 from tests.support.browser import launch_chromium
-from tests.support.builds import FIXTURES, build_in_isolation, publication_state
+from tests.support.builds import FIXTURES, build_in_isolation
 from tests.support.eligibility_fixtures import FixtureReleases
 
 RED, ORANGE, YELLOW, GREEN = 1, 2, 3, 4
@@ -476,7 +477,7 @@ def test_county_page_screenshot(published, browser, tmp_path):
 # --------------------------------------------------------------------------------------------------- atomicity
 def test_a_failed_report_build_leaves_the_previous_report_unchanged(published, monkeypatch):
     reports = published / "reports"
-    before = publication_state(reports)
+    before = tree_state(reports)
     calls = {"n": 0}
     real = PageModel.trends
 
@@ -490,11 +491,11 @@ def test_a_failed_report_build_leaves_the_previous_report_unchanged(published, m
     with pytest.raises(ReportError, match="previous report is unchanged.*No space left on device"):
         build_report(published, "2023-public", log=lambda _m: None)
     assert calls["n"] == 3
-    assert publication_state(reports) == before
+    assert tree_state(reports) == before
     assert not [p for p in reports.iterdir() if p.name.startswith(".staging")]
     with pytest.raises(ReportError, match="2019-public is not published"):
         build_report(published, "2019-public", log=lambda _m: None)
-    assert publication_state(reports) == before
+    assert tree_state(reports) == before
 
 
 def test_cadash_report_rebuilds_the_same_pages(published, capsys):
@@ -505,7 +506,7 @@ def test_cadash_report_rebuilds_the_same_pages(published, capsys):
     reports = published / "reports"
 
     def pages() -> dict[str, str]:   # through the release links, not the version folders (named by build)
-        return {k: v for k, v in publication_state(reports).items() if not k.endswith("->") and not k.startswith(".")}
+        return {k: v for k, v in tree_state(reports).items() if not k.endswith("->") and not k.startswith(".")}
 
     before = pages()
     assert main(["report", "--publish-dir", str(published)]) == 0

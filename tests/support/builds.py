@@ -1,11 +1,10 @@
 """Paths of the bundled inputs and the ways a test builds a warehouse: `cadash build` in isolation, once per
-session for every worker (`built_once`), or logged to a file; and the byte-for-byte state of a publication."""
+session for every worker (`built_once`), or logged to a file."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import io
 import os
 import shutil
@@ -90,22 +89,6 @@ def build_logged(folder: Path, raw: Path, what: str) -> None:
                                    "--publish-dir", str(folder / "published")])
     (folder / "build.log").write_text(out.getvalue())
     assert code == 0, f"cadash build on {what} failed:\n{out.getvalue()[-3000:]}"
-
-
-def publication_state(path: Path) -> dict[str, str]:
-    """Every file under a publish dir (links followed) with its sha256, and where each link points: two equal
-    states mean the publication is byte for byte the same."""
-    state = {}
-    if not path.exists():
-        return state
-    for root, _dirs, files in os.walk(path, followlinks=True):
-        for name in files:
-            full = Path(root) / name
-            state[str(full.relative_to(path))] = hashlib.sha256(full.read_bytes()).hexdigest()
-    for link in path.iterdir():
-        if link.is_symlink():
-            state[f"{link.name} ->"] = os.readlink(link)
-    return state
 
 
 def quiet(_msg: str) -> None:

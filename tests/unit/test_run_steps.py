@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 
-from orchestration.bench import step_figures, tree_state
+from orchestration.bench import step_figures
+from orchestration.publish.store import tree_state
 from orchestration.run_steps import STEPS, StepTime, describe, pipeline_step, totals
 
 
