@@ -41,17 +41,8 @@ priority_rows as (
     where not p.is_coe_only or g.lea_type = 'coe'
 ),
 
-state as (
-    select
-        release_key, cds, student_group, priority_area,
-        bool_or(is_met) as is_met,
-        nullif(array_to_string({{ sorted_string_list('criterion_id', where='is_met') }}, ', '), '') as criteria_met,
-        nullif(array_to_string({{ sorted_string_list('evidence', where='is_met') }}, '; '), '') as evidence_met,
-        array_to_string({{ sorted_string_list('evidence') }}, '; ') as evidence_seen,
-        array_to_string({{ sorted_string_list('rule_variant', distinct=true) }}, ', ') as rule_variants
-    from {{ ref('int_da__group_criteria') }}
-    where {{ release_and_later_predicate('report_year') }}
-    group by release_key, cds, student_group, priority_area
+state as (   -- the state criteria's verdict and evidence per group and area (int_da__state_priority_evidence)
+    select * from {{ ref('int_da__state_priority_evidence') }} where {{ release_and_later_predicate('report_year') }}
 ),
 
 local_indicators as (
