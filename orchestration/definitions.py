@@ -30,10 +30,9 @@ def build_definitions(config: app_settings.Settings | None = None) -> dg.Definit
         jobs=[build_release_job, check_freshness_job],
         schedules=[preview_window, annual_release, freshness_daily],
         sensors=[release_partitions, raw_files_changed],
-        # A release's steps are a chain (ingest -> dbt -> gates -> publish -> report), so the multiprocess
-        # executor's only effect was a new process per step, each importing Dagster, dbt and this code location
-        # again. Runs from the UI, schedules and sensors now execute like `cadash build` (execute_in_process):
-        # every step in the run's process.
+        # A release's steps are a chain (ingest -> dbt -> gates -> publish -> report): a process per step would
+        # only import Dagster, dbt and this code location again for each. So runs from the UI, schedules and
+        # sensors execute like `cadash build` (execute_in_process): every step in the run's process.
         executor=dg.in_process_executor,
         resources={
             # Checkpoint (compress and write) once per run rather than after every release's commit; the WAL

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -180,7 +181,7 @@ def _case_rows():
     for number, (ind, year, rtype, group, n, prior_n, status, change, extra, _expected) in enumerate(CASES):
         school = f"{1000000 + number:07d}" if rtype == "S" else "0000000"
         district = f"{61000 + number:05d}"
-        cds = "00000000000000" if rtype == "X" else f"01{district}{school}"
+        cds = "00000000000000" if rtype == "X" else f"{CASES_COUNTY}{district}{school}"
         row = {
             "cds": cds, "rtype": rtype, "schoolname": f"Case {number}" if rtype == "S" else None,
             "districtname": None if rtype == "X" else f"District {number}", "countyname": "Alameda",
@@ -199,6 +200,10 @@ def _case_rows():
         }
         per_file[(ind, year)].append(row)
     return per_file
+
+
+# the county code (the CDS code's first two digits) of each fixture set in the module's one build
+CASES_COUNTY, SWEEP_COUNTY, CONTRADICTED_COUNTY = "01", "02", "03"
 
 
 def _layout(indicator: str, year: int):
@@ -233,7 +238,7 @@ def levels_build(tmp_path_factory) -> Path:
     sweep_records, _expected = _sweep_records()
     for key, rows in sweep_records.items():
         per_file[key] += rows
-    per_file[("grad", 2018)] += _contradicted_rows(county="03")
+    per_file[("grad", 2018)] += _contradicted_rows(county=CONTRADICTED_COUNTY)
     con = duckdb.connect()
     for (ind, year), rows in per_file.items():
         layout = _layout(ind, year)
@@ -256,7 +261,7 @@ def test_hand_worked_cases(cases_warehouse):
     failures = []
     for number, (ind, year, rtype, group, n, prior_n, status, change, extra, expected) in enumerate(CASES):
         school = f"{1000000 + number:07d}" if rtype == "S" else "0000000"
-        cds = "00000000000000" if rtype == "X" else f"01{61000 + number:05d}{school}"
+        cds = "00000000000000" if rtype == "X" else f"{CASES_COUNTY}{61000 + number:05d}{school}"
         got_row = got[(ind, year, cds, group)]
         if got_row != expected:
             failures.append(f"case {number} {ind} {year} {rtype} {group} n={n}/{prior_n} status={status} "
@@ -271,12 +276,12 @@ def test_reasons_for_no_colour(cases_warehouse):
         "where indicator = 'grad' and report_year = 2018").fetchall())
     chronic22 = {r[0] for r in con.execute(
         "select color_ineligible_reason from marts.fct_indicator_results where report_year = 2022 "
-        "and cds like '01%'").fetchall()}
+        f"and cds like '{CASES_COUNTY}%'").fetchall()}
     con.close()
 
     def reason(number: int, group: str, rtype: str = "S") -> str:
         school = f"{1000000 + number:07d}" if rtype == "S" else "0000000"
-        return reasons[f"01{61000 + number:05d}{school}/{group}"]
+        return reasons[f"{CASES_COUNTY}{61000 + number:05d}{school}/{group}"]
 
     def case(*fields) -> int:
         return next(i for i, c in enumerate(CASES) if c[:8] == fields)
@@ -339,7 +344,7 @@ def test_lower_is_better_indicators_run_the_right_way(cases_warehouse):
     con = duckdb.connect(str(cases_warehouse), read_only=True)
     rows = con.execute(
         "select curr_status, status_level_computed, color_computed from marts.fct_indicator_results "
-        "where indicator = 'chronic' and report_year = 2019 and change = 0 and cds like '01%' "
+        f"where indicator = 'chronic' and report_year = 2019 and change = 0 and cds like '{CASES_COUNTY}%' "
         "order by curr_status").fetchall()
     con.close()
     # the higher the absenteeism, the lower the level and the colour
@@ -372,9 +377,9 @@ def test_a_generated_release_below_its_reconciliation_threshold_fails(tmp_path, 
     check blocks and the build fails."""
     from orchestration import settings as app_settings
 
-    raw = tmp_path / "raw"
-    write_layout(duckdb.connect(), pd.DataFrame(_contradicted_rows(county="01")), _layout("grad", 2018),
-                 raw / "2018" / "public" / _layout("grad", 2018).file_names[0])
+    raw, layout = tmp_path / "raw", _layout("grad", 2018)
+    write_layout(duckdb.connect(), pd.DataFrame(_contradicted_rows(county=CASES_COUNTY)), layout,
+                 raw / "2018" / "public" / layout.file_names[0])
     (raw / app_settings.GENERATED_MARKER).write_text("{}")
     code = main(["build", "--raw-dir", str(raw), "--warehouse", str(tmp_path / "w.duckdb")])
     _out, err = capsys.readouterr()
@@ -434,16 +439,17 @@ def _sweep_rows():
     return per_file
 
 
+@cache   # the build writes the rows, the sweep test reads what each is: one computation
 def _sweep_records() -> tuple[dict[tuple[str, int], list[dict]], list[tuple]]:
-    """The sweep's rows per (indicator, year) file, in county 02, and what each row is: (indicator, year, cds,
-    group, cut table, status, change)."""
+    """The sweep's rows per (indicator, year) file, in SWEEP_COUNTY, and what each row is: (indicator, year, cds,
+    group, cut table, status, change). Callers do not change them."""
     number = 0
     per_file: dict[tuple[str, int], list[dict]] = defaultdict(list)
     expected_rows = []
     for (indicator, year), rows in _sweep_rows().items():
         for row in rows:
             number += 1
-            cds = f"{number // 10000000 + 2:02d}61000{number % 10000000:07d}"
+            cds = f"{number // 10000000 + int(SWEEP_COUNTY):02d}61000{number % 10000000:07d}"
             group = "EL" if indicator == "elpi" else "ALL"
             per_file[(indicator, year)].append({
                 "cds": cds, "rtype": "S", "schoolname": f"Sweep {number}", "districtname": "Sweep",

@@ -3,10 +3,7 @@ per-step peak memory taken from the samples inside each step's window."""
 
 from __future__ import annotations
 
-import os
-
 from orchestration.bench import step_figures
-from orchestration.publish.store import tree_state
 from orchestration.run_steps import STEPS, StepTime, describe, pipeline_step, totals
 
 
@@ -46,13 +43,3 @@ def test_each_steps_peak_is_the_largest_sample_inside_its_windows():
     assert figures["publish"] == {"seconds": 0.0, "peak_rss_mb": 0.0}
     # 20.2 s is between steps: start-up and other holds it, and the time no step accounts for
     assert figures["start-up and other"] == {"seconds": 32.0, "peak_rss_mb": 2000.0}
-
-
-def test_the_tree_state_sees_bytes_and_links(tmp_path):
-    (tmp_path / ".versions" / "a").mkdir(parents=True)
-    (tmp_path / ".versions" / "a" / "f.parquet").write_bytes(b"one")
-    os.symlink(".versions/a", tmp_path / "2024-public")
-    first = tree_state(tmp_path)
-    assert first["2024-public ->"] == ".versions/a" and "2024-public/f.parquet" in first
-    (tmp_path / ".versions" / "a" / "f.parquet").write_bytes(b"two")
-    assert tree_state(tmp_path) != first

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from orchestration import vocabulary
-from orchestration.publish.store import LATEST, MANIFEST, VERSIONS_DIR, StagingFailed, VersionedDir, unwritable_reason
+from orchestration.publish.store import (
+    LATEST,
+    MANIFEST,
+    VERSIONS_DIR,
+    StagingFailed,
+    VersionedDir,
+    tree_state,
+    unwritable_reason,
+)
 
 
 def _writer(text: str):
@@ -89,3 +97,14 @@ def test_a_publish_dir_that_cannot_be_written_is_named_before_a_build(tmp_path, 
     assert unwritable_reason(tmp_path) == f"{tmp_path} is not writable"
     assert unwritable_reason(tmp_path / "published") == \
         f"{tmp_path} is not writable, so {tmp_path / 'published'} cannot be made"
+
+
+def test_the_tree_state_sees_bytes_and_links(tmp_path):
+    (tmp_path / ".versions" / "a").mkdir(parents=True)
+    (tmp_path / ".versions" / "a" / "f.parquet").write_bytes(b"one")
+    os.symlink(".versions/a", tmp_path / "2024-public")
+    first = tree_state(tmp_path)
+    assert first["2024-public ->"] == ".versions/a" and "2024-public/f.parquet" in first
+    (tmp_path / ".versions" / "a" / "f.parquet").write_bytes(b"two")
+    assert tree_state(tmp_path) != first
+    assert tree_state(tmp_path / "missing") == {}
