@@ -119,8 +119,10 @@ def write_publication(warehouse: Path, out: Path, release: str, repo: Path, log,
     snapshot = out / "snapshot.duckdb"
     # an in-memory session attaches the warehouse read-only and the new snapshot read-write (a read-only
     # connection could not create the snapshot)
-    # bounded: it runs in the Dagster process after the checks (measured: 865 MB -> 570 MB for a statewide release)
-    con = duckdb.connect(config={"memory_limit": PUBLISH_MEMORY})
+    # bounded: it runs in the Dagster process after the checks (measured: 865 MB -> 570 MB for a statewide release);
+    # rows in any order: DuckDB then writes the Parquet files and the snapshot's tables on every thread (measured
+    # for a statewide release: 4.4 s -> 2.5 s; no reader relies on the files' row order)
+    con = duckdb.connect(config={"memory_limit": PUBLISH_MEMORY, "preserve_insertion_order": False})
     try:
         # attached under its own file stem: the warehouse's views name that catalog (dbt-duckdb binds it)
         catalog = warehouse.stem
@@ -142,9 +144,11 @@ def write_publication(warehouse: Path, out: Path, release: str, repo: Path, log,
             where, params = scope_filter(table, scope, release)
             select = f"select * from {wh}.{table} {where}"
             parquet = out / f"{name}.parquet"
-            # the warehouse is read once per table: the snapshot table, then the Parquet file from it
-            con.execute(f"create table {snap}.marts.{name} as {select}", params)
-            con.execute(f"copy {snap}.marts.{name} to '{parquet}' (format parquet, compression zstd)")
+            # the warehouse is read once per table: the Parquet file straight from the query, then the snapshot
+            # table from the Parquet file
+            con.execute(f"copy ({select}) to '{parquet}' (format parquet, compression zstd)", params)
+            con.execute(f"create table {snap}.marts.{name} as select * from read_parquet($parquet)",
+                        {"parquet": str(parquet)})
             count = con.execute(f"select count(*) from {snap}.marts.{name}").fetchall()[0][0]
             files.append({"table": table, "file": parquet.name, "rows": count, "bytes": parquet.stat().st_size,
                           "sha256": file_sha256(parquet)})

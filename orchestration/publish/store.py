@@ -65,6 +65,14 @@ def unwritable_reason(publish_dir: Path) -> str | None:
 
 
 @dataclass(frozen=True)
+class StagedVersion:
+    """A complete version of a release under `.versions/`, not yet linked (VersionedDir.stage -> switch)."""
+
+    release: str
+    version: Path
+
+
+@dataclass(frozen=True)
 class VersionedDir:
     """A directory of releases, each a link to a complete version directory holding `marker`."""
 
@@ -121,6 +129,14 @@ class VersionedDir:
         """`write(staging_dir)` fills a new version of `release`; then the release's link (and `latest`) switch to
         it and the version it left is removed. Returns the new version directory and what `write` returned.
         Raises StagingFailed or SwitchFailed (with the cause chained); either way the previous version stands."""
+        staged, result = self.stage(release, write)
+        return self.switch(staged), result
+
+    def stage(self, release: str, write: Callable[[Path], T]) -> tuple[StagedVersion, T]:
+        """The first half of `replace`: `write(staging_dir)` fills a new version, which is renamed into
+        `.versions/` but not linked, so readers do not see it yet. Several releases may be staged at once (worker
+        processes); `switch` makes each visible, one at a time. Raises StagingFailed (the staging directory is
+        removed)."""
         Release.parse(release)   # a malformed key is an error before anything is written
         build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
         staging = self.root / f".staging-{release}-{uuid.uuid4().hex[:12]}"
@@ -133,9 +149,15 @@ class VersionedDir:
         except Exception as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise StagingFailed(str(exc)) from exc
-        link = self.root / release
+        return StagedVersion(release, version), result
+
+    def switch(self, staged: StagedVersion) -> Path:
+        """The second half of `replace`: the release's link (and `latest`) switch to the staged version and the
+        version the link left is removed. Raises SwitchFailed; the previous version then stands. Not safe to call
+        from two processes at once (`latest` is chosen from the links present): the caller switches in turn."""
+        link = self.root / staged.release
         previous = os.readlink(link) if link.is_symlink() else None
-        target = os.path.relpath(version, self.root)
+        target = os.path.relpath(staged.version, self.root)
         try:
             switch_link(link, target)
             newest = self.newest_public()
@@ -143,11 +165,11 @@ class VersionedDir:
                 switch_link(self.root / LATEST, newest)
         except OSError as exc:
             if not link.is_symlink() or os.readlink(link) != target:
-                shutil.rmtree(version, ignore_errors=True)
+                shutil.rmtree(staged.version, ignore_errors=True)
             raise SwitchFailed(str(exc)) from exc
         if previous is not None and previous != target:
             shutil.rmtree(self.root / previous, ignore_errors=True)
-        return version, result
+        return staged.version
 
     def write_file(self, name: str, text: str) -> None:
         """A file at the root (e.g. the reports' index.html), written to a temporary name and renamed over."""

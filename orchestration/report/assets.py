@@ -25,12 +25,13 @@ PUBLISHED_REPORT = dg.AssetKey(["publish", "report"])
                 "atomically; reports/latest points to the newest public release (README: Report).",
 )
 def release_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    from orchestration.report.builder import build_report  # jinja2 and the page code only when a report is built
+    from orchestration.report.builder import build_reports  # jinja2 and the page code only when a report is built
 
     config = app_settings.load()
     reports = {}
-    for key in context.partition_keys:
-        result = build_report(config.publish_dir, key, log=context.log.info)
+    # the releases' pages are written in worker processes, then switched into place in release order
+    for result in build_reports(config.publish_dir, list(context.partition_keys), log=context.log.info):
+        key = result.release
         reports[key] = {"path": str(result.path), "index": str(config.publish_dir / "reports" / key / "index.html"),
                         "pages": result.pages, "seconds": round(result.seconds, 1)}
     return dg.MaterializeResult(metadata={

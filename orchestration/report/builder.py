@@ -18,8 +18,10 @@ owns the publication folder's side, through store.VersionedDir: which releases a
 report of one reads (Sources: the release, one per earlier report year for the trends, the holder of its year's
 preview -> public diff), and the write, done like a publication: into a staging directory, moved to .versions/, then
 made visible by switching the symlink reports/<release> atomically; a failure before the switch removes the staging
-directory and leaves the previous report as it was. The output depends only on the publication (no build time in the
-pages), so the same publication gives the same files.
+directory and leaves the previous report as it was. The releases of one build are written side by side in worker
+processes (orchestration/workers.py), each into its own staged version; this process alone switches them, in
+turn. The output depends only on the publication (no build time in the pages), so the same publication gives the
+same files.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from orchestration.publish.store import BUILD_RECORD, StagingFailed, SwitchFailed, VersionedDir
+from orchestration.publish.store import BUILD_RECORD, StagedVersion, StagingFailed, SwitchFailed, VersionedDir
 from orchestration.releases.discovery import Release
 from orchestration.report.data import Sources, load
 from orchestration.report.render import releases_page, render
+from orchestration.workers import run_each
 
 
 class ReportError(RuntimeError):
@@ -113,13 +117,11 @@ def _render_and_record(data, staging: Path, log) -> dict[str, int]:
     return pages
 
 
-def build_report(publish_dir: Path, release: str, log=print) -> ReportResult:
-    """Build the report of one published release into <publish_dir>/reports/<release>/, atomically (the folder's
-    layout and switch: store.VersionedDir)."""
+def _stage_report(publish_dir: Path, release: str, log) -> tuple[StagedVersion, dict[str, int], float]:
+    """Read the release's publications and write its pages into a staged version (not yet visible); ReportError
+    when it cannot. Runs in a worker process when a build has several releases (orchestration/workers.py)."""
     started = time.monotonic()
     parsed = Release.parse(release)
-    publish_dir = Path(publish_dir).resolve()
-    reports = VersionedDir.reports(publish_dir)
     try:
         data = load(_sources(publish_dir, parsed))
     except ReportError:
@@ -128,25 +130,57 @@ def build_report(publish_dir: Path, release: str, log=print) -> ReportResult:
         raise ReportError(f"the report of {release} failed, the previous report is unchanged: "
                           f"{type(exc).__name__}: {exc}") from exc
     try:
-        version_dir, pages = reports.replace(release, lambda staging: _render_and_record(data, staging, log))
-        _write_index(reports)
+        staged, pages = VersionedDir.reports(publish_dir).stage(
+            release, lambda staging: _render_and_record(data, staging, log))
     except StagingFailed as exc:
         cause = exc.__cause__
         raise ReportError(f"the report of {release} failed, the previous report is unchanged: "
                           f"{type(cause).__name__}: {cause}") from cause
-    except (SwitchFailed, OSError) as exc:
-        raise ReportError(f"switching {reports.path(release)} to the new report failed: {exc}") from exc
-    seconds = time.monotonic() - started
-    total = sum(pages.values())
-    log(f"report {release}: {total:,} pages ({pages['state']} state, {pages['county']} county, {pages['lea']:,} LEA) "
-        f"in {seconds:.1f} s: {reports.path(release) / 'index.html'}")
-    return ReportResult(release, version_dir, pages, seconds)
+    return staged, pages, time.monotonic() - started
 
 
-def build_reports(publish_dir: Path, releases: list[str] | None = None, log=print) -> list[ReportResult]:
-    """The reports of the given releases (default: every published release), oldest first."""
+def build_report(publish_dir: Path, release: str, log=print) -> ReportResult:
+    """Build the report of one published release into <publish_dir>/reports/<release>/, atomically (the folder's
+    layout and switch: store.VersionedDir)."""
+    return build_reports(publish_dir, [release], log)[0]
+
+
+def build_reports(publish_dir: Path, releases: list[str] | None = None, log=print,
+                  workers: int | None = None) -> list[ReportResult]:
+    """The reports of the given releases (default: every published release), oldest first. The pages are written
+    in worker processes (orchestration/workers.py: DASHBOARD_WORKERS), each release into a staged version; then
+    this process switches them into place one by one, in release order, and writes reports/index.html. A release
+    whose report fails keeps its previous report; the others are switched, then ReportError names the failures."""
     publish_dir = Path(publish_dir).resolve()
     keys = releases or [r.key for r in VersionedDir.publications(publish_dir).releases()]
     if not keys:
         raise ReportError(f"nothing is published under {publish_dir}; run `cadash build` first")
-    return [build_report(publish_dir, key, log) for key in keys]
+    for key in keys:
+        Release.parse(key)   # a malformed key is an error before any worker starts
+    reports = VersionedDir.reports(publish_dir)
+    results, errors = [], []
+    for outcome in run_each(partial(_stage_report, publish_dir), keys, log, workers):
+        if outcome.error is not None:
+            errors.append(outcome.error)
+            continue
+        staged, pages, seconds = outcome.value
+        try:
+            version_dir = reports.switch(staged)
+        except SwitchFailed as exc:
+            errors.append(ReportError(f"switching {reports.path(outcome.item)} to the new report failed: {exc}"))
+            continue
+        total = sum(pages.values())
+        log(f"report {outcome.item}: {total:,} pages ({pages['state']} state, {pages['county']} county, "
+            f"{pages['lea']:,} LEA) in {seconds:.1f} s: {reports.path(outcome.item) / 'index.html'}")
+        results.append(ReportResult(outcome.item, version_dir, pages, seconds))
+    if results:
+        try:
+            _write_index(reports)
+        except OSError as exc:
+            errors.append(ReportError(f"writing {reports.root / 'index.html'} failed: {exc}"))
+    if errors:
+        if len(errors) == 1 and isinstance(errors[0], ReportError):
+            raise errors[0]
+        raise ReportError("; ".join(f"{type(e).__name__}: {e}" if not isinstance(e, ReportError) else str(e)
+                                    for e in errors))
+    return results

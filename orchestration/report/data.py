@@ -10,6 +10,7 @@ DuckDB connection; nothing is formatted (model.py) or written (render.py).
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,9 +79,14 @@ def load(sources: Sources) -> ReportData:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
+    """The rows as dicts, each distinct text value held once: DuckDB returns a new string per cell, and the codes,
+    names and reasons repeat over a release's ~170,000 result rows (measured on a statewide release: the rows'
+    memory 173 MB -> 95 MB, the loading time unchanged; a report worker holds one release)."""
     cursor = con.execute(sql, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    names = [sys.intern(d[0]) for d in cursor.description]
+    shared: dict[str, str] = {}
+    return [{name: (shared.setdefault(value, value) if type(value) is str else value)
+             for name, value in zip(names, row)} for row in cursor.fetchall()]
 
 
 def _quote(path: Path) -> str:

@@ -27,7 +27,7 @@ from orchestration import settings as app_settings
 from orchestration import vocabulary
 from orchestration.publish.store import tree_state
 from orchestration.report import svg
-from orchestration.report.builder import ReportError, build_report
+from orchestration.report.builder import ReportError, build_report, build_reports
 from orchestration.report.model import BADGE_HEX, COLOUR_HEX, PageModel
 from tests.support.browser import launch_chromium
 from tests.support.builds import FIXTURES, build_in_isolation
@@ -496,6 +496,19 @@ def test_a_failed_report_build_leaves_the_previous_report_unchanged(published, m
     with pytest.raises(ReportError, match="2019-public is not published"):
         build_report(published, "2019-public", log=lambda _m: None)
     assert tree_state(reports) == before
+
+
+def test_a_release_that_fails_in_a_worker_does_not_stop_the_others(published):
+    """Two releases in two worker processes: the one that cannot be built keeps nothing new and is named; the other
+    is switched into place (its pages depend only on its publication)."""
+    reports = published / "reports"
+    before = os.path.realpath(reports / "2023-public")
+    with pytest.raises(ReportError, match="2019-public is not published"):
+        build_reports(published, ["2019-public", "2023-public"], log=lambda _m: None, workers=2)
+    after = os.path.realpath(reports / "2023-public")
+    assert after != before and (Path(after) / "index.html").is_file()
+    assert not (reports / "2019-public").exists()
+    assert not [p for p in reports.iterdir() if p.name.startswith(".staging")]
 
 
 def test_cadash_report_rebuilds_the_same_pages(published, capsys):

@@ -64,6 +64,21 @@ def test_a_failed_write_leaves_the_previous_version_and_no_staging_dir(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [VERSIONS_DIR, "2024-public", LATEST]
 
 
+def test_a_staged_version_is_not_seen_until_it_is_switched(tmp_path):
+    store = VersionedDir.publications(tmp_path)
+    store.replace("2024-public", _writer("old"))
+    staged, result = store.stage("2024-public", _writer("new"))
+    assert result == "new" and staged.version.parent.name == VERSIONS_DIR
+    assert store.manifest("2024-public")["text"] == "old"     # readers still see the previous version
+    other, _ = store.stage("2025-public", _writer("next"))
+    assert [r.key for r in store.releases()] == ["2024-public"] and store.latest() == "2024-public"
+    assert store.switch(staged) == staged.version and store.manifest("2024-public")["text"] == "new"
+    store.switch(other)
+    assert store.latest() == "2025-public"
+    assert sorted(p.name for p in (tmp_path / VERSIONS_DIR).iterdir()) == sorted(
+        [staged.version.name, other.version.name])             # the version the link left is removed
+
+
 def test_names_that_are_not_releases_are_not_listed(tmp_path):
     store = VersionedDir.reports(tmp_path)
     store.replace("2024-public", lambda staging: (staging / "index.html").write_text("<html>"))
