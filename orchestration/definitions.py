@@ -40,7 +40,7 @@ def build_definitions(config: app_settings.Settings | None = None) -> dg.Definit
             # RAM), which otherwise grows with the data; with the Dagster process's own memory the ingest step
             # stays under 1.5 GB at the state's size (docs/benchmark.md).
             "duckdb": DuckDBResource(database=str(config.warehouse),
-                                     connection_config={"checkpoint_threshold": "1GB", "memory_limit": "800MB"}),
+                                     connection_config={"checkpoint_threshold": "1GB", "memory_limit": "700MB"}),
             "dbt": dbt_resource(),
         },
     )

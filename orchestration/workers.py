@@ -2,9 +2,10 @@
 releases (pure-Python page rendering, one core each; docs/benchmark.md has the figures).
 
 DASHBOARD_WORKERS sets how many processes (default: the machine's cores, at most MAX_DEFAULT_WORKERS, since each
-report worker holds about 0.5 GB); 1 runs everything in the calling process, as does a single item. Workers are
-started with `spawn`: the Dagster run process has threads (DuckDB, Dagster's own), and a forked copy of a threaded
-process may inherit a held lock.
+report worker holds about 0.3 GB at the state's size); 1 runs everything in the calling process, as does a single
+item. Workers are started with `spawn`: the Dagster run process has threads (DuckDB, Dagster's own), and a forked
+copy of a threaded process may inherit a held lock. As always with `spawn`, a script that calls this must guard its
+top level with `if __name__ == "__main__":` (the cadash and dagster commands do).
 
 A worker's log lines are relayed to the caller's log when its item is done (a worker has no handle on Dagster's
 log), so progress shows per item. Results come back in the items' order, each with its error if it raised: the

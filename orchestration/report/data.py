@@ -21,6 +21,7 @@ from orchestration.publish.store import MANIFEST
 from orchestration.releases.discovery import Release
 
 REPORT_MEMORY = "400MB"
+_FETCH_ROWS = 50_000
 STATE_CDS = "00000000000000"
 MAX_TREND_GROUPS = 3          # lines besides All Students in an LEA's trend plots (readable, and pages stay small)
 
@@ -50,7 +51,7 @@ class ReportData:
     da_evidence: dict[str, list[dict]]           # cds -> met priority rows
     schools: list[dict]                          # ESSA determinations, with district_cds
     near_misses: list[dict]
-    results: dict[str, list[dict]]               # cds (state, LEA) -> R's indicator results
+    results: dict[str, list[ResultRow]]          # cds (state, LEA) -> R's indicator results
     trend_years: list[int]
     trend_releases: list[str]
     trends: dict[str, dict[str, dict[str, list[tuple]]]]   # cds -> indicator -> group -> [(year, value, colour)]
@@ -87,6 +88,24 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
     shared: dict[str, str] = {}
     return [{name: (shared.setdefault(value, value) if type(value) is str else value)
              for name, value in zip(names, row)} for row in cursor.fetchall()]
+
+
+class ResultRow(tuple):
+    """One indicator result of the state or an LEA, read by column name like a dict row (row["color"],
+    row.get("cut_table")) but held as a tuple: a report worker holds ~170,000 of them for a statewide release, and a
+    tuple takes a quarter of a dict's memory."""
+
+    __slots__ = ()
+    COLUMNS = ("cds", "indicator", "student_group", "curr_denominator", "curr_status", "change", "status_level",
+               "change_level", "color", "box", "is_safety_net", "cut_table", "color_ineligible_reason")
+    _INDEX = {name: i for i, name in enumerate(COLUMNS)}
+
+    def __getitem__(self, key):
+        return tuple.__getitem__(self, self._INDEX[key] if isinstance(key, str) else key)
+
+    def get(self, key: str, default=None):
+        index = self._INDEX.get(key)
+        return default if index is None else tuple.__getitem__(self, index)
 
 
 def _quote(path: Path) -> str:
@@ -129,14 +148,17 @@ def _load_release(con, sources: Sources, manifest: dict) -> ReportData:
     near = _rows(con, "select n.*, e.district_cds from rel.marts.fct_eligibility_near_misses as n "
                       "left join rel.marts.dim_entity as e using (release_key, cds) "
                       "where n.release_key = ? order by n.entity_name, n.program, n.student_group, n.indicator", [key])
-    results: dict[str, list[dict]] = defaultdict(list)
+    results: dict[str, list[ResultRow]] = defaultdict(list)
     con.execute("create temp table report_entities (cds varchar)")
     con.executemany("insert into report_entities values (?)", [[c] for c in [STATE_CDS, *leas]])
-    for row in _rows(con, "select f.cds, f.indicator, f.student_group, f.curr_denominator, f.curr_status, f.change, "
-                          "f.status_level, f.change_level, f.color, f.box, f.is_safety_net, f.cut_table, "
-                          "f.color_ineligible_reason from rel.marts.fct_indicator_results as f "
-                          "join report_entities using (cds) where f.release_key = ?", [key]):
-        results[row["cds"]].append(row)
+    shared: dict[str, str] = {}
+    cursor = con.execute(f"select {', '.join('f.' + c for c in ResultRow.COLUMNS)} "
+                         "from rel.marts.fct_indicator_results as f join report_entities using (cds) "
+                         "where f.release_key = ?", [key])
+    while chunk := cursor.fetchmany(_FETCH_ROWS):   # never the whole result as fresh tuples and strings at once
+        for values in chunk:
+            row = ResultRow(shared.setdefault(v, v) if type(v) is str else v for v in values)
+            results[row["cds"]].append(row)
     counties = {code: c.most_common(1)[0][0] for code, c in names.items()}
     for code in {c[:2] for c in leas} | {s["cds"][:2] for s in schools}:
         counties.setdefault(code, f"County {code}")
@@ -189,8 +211,10 @@ def _load_trends(con, data: ReportData, sources: Sources) -> None:
     sql = ("select t.* from (" + " union all ".join(selects) + ") as t join trend_wanted using (cds, student_group) "
            "where t.curr_status is not null order by t.report_year")
     trends: dict[str, dict[str, dict[str, list[tuple]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
-    for year, indicator, cds, group, status, colour in con.execute(sql).fetchall():
-        trends[cds][indicator][group].append((year, status, colour or 0))
+    cursor = con.execute(sql)
+    while chunk := cursor.fetchmany(_FETCH_ROWS):
+        for year, indicator, cds, group, status, colour in chunk:
+            trends[cds][indicator][group].append((year, status, colour or 0))
     data.trends = trends
 
 
