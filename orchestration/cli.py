@@ -309,8 +309,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         found = discover_releases(config.raw_dir)
         wanted = [Release.parse(k) for k in args.release] if args.release else found
     except (RegistryError, ValueError) as exc:
-        hint = " Run `cadash generate` first." if not config.raw_dir.exists() else ""
-        print(f"error: {exc}.{hint}", file=sys.stderr)
+        print(f"error: {exc}.{_missing_raw_dir_hint(config) if not config.raw_dir.exists() else ''}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    unusable = _unusable_warehouse(config.warehouse)
+    if unusable:
+        print(f"error: the warehouse {config.warehouse} {unusable}; give a DuckDB file path with --warehouse "
+              f"(or {app_settings.ENV_WAREHOUSE}); nothing was built", file=sys.stderr)
         return EXIT_USAGE
     if args.full_refresh and args.release:
         print("error: --full-refresh rebuilds the incremental marts from scratch with every release; it cannot be "
@@ -367,6 +372,28 @@ def cmd_build(args: argparse.Namespace) -> int:
     except BuildLockedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _missing_raw_dir_hint(config: app_settings.Settings) -> str:
+    """What to do about a raw dir that does not exist: the default one is made by `cadash generate`; any other was
+    named by the user, and is more likely mistyped than ungenerated."""
+    if config.raw_dir == app_settings.GENERATED_RAW_DIR:
+        return " Run `cadash generate` first (the statewide synthetic releases), or name CDE's files with --raw-dir."
+    return (f" Check the path given by --raw-dir or {app_settings.ENV_RAW_DIR} (expected <dir>/<year>/<stage>/<CDE "
+            "file>).")
+
+
+def _unusable_warehouse(path: Path) -> str | None:
+    """Why `path` cannot be a DuckDB warehouse file (None when it can): asked before a build starts, so a directory
+    or a path under a file fails in one line instead of deep in the ingest step."""
+    if path.is_dir():
+        return "is a directory, not a DuckDB file"
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"lies under {parent}, which is a file"
+    return None
 
 
 def _changed_releases(config: app_settings.Settings, found: list[Release], wanted: list[Release]) -> list[Release]:
@@ -603,7 +630,9 @@ def main(argv: list[str] | None = None) -> int:
     releases.add_argument("--raw-dir")
     releases.set_defaults(func=cmd_releases)
 
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:   # the subcommand's own usage, not the top level's (argparse's default for an unknown flag)
+        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extras)}")
     return args.func(args)
 
 

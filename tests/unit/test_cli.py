@@ -4,6 +4,9 @@ that a run Dagster calls successful is no success when it did not publish."""
 
 from __future__ import annotations
 
+import pytest
+
+from orchestration import settings as app_settings
 from orchestration.cli import main
 from tests.support.builds import BUNDLED_RAW, copy_release_files
 
@@ -20,6 +23,36 @@ def test_unknown_release_and_empty_raw_dir_are_usage_errors(tmp_path, capsys):
     assert main(["build", "--raw-dir", str(tmp_path / "empty")]) == 2
     assert "no releases under" in capsys.readouterr().err
 
+
+
+def test_a_bad_flag_shows_the_subcommands_own_usage(capsys):
+    for command in ("build", "report", "releases"):
+        with pytest.raises(SystemExit) as exited:
+            main([command, "--frobnicate"])
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"usage: cadash {command} ") and "unrecognized arguments: --frobnicate" in err
+
+
+def test_a_mistyped_raw_dir_is_not_told_to_generate(tmp_path, monkeypatch, capsys):
+    assert main(["build", "--raw-dir", str(tmp_path / "raw-typo"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert "raw-typo: the raw directory does not exist" in err and "Check the path given by --raw-dir" in err
+    assert "cadash generate" not in err
+    # the default raw dir is the generated set's: there, generating it is the answer
+    monkeypatch.setattr(app_settings, "GENERATED_RAW_DIR", tmp_path / "generated" / "raw")
+    monkeypatch.setenv(app_settings.ENV_RAW_DIR, str(tmp_path / "generated" / "raw"))
+    assert main(["build", "--warehouse", str(tmp_path / "w.duckdb")]) == 2
+    assert "Run `cadash generate` first" in capsys.readouterr().err
+
+
+def test_a_warehouse_path_that_cannot_be_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "a-file").write_text("x")
+    for warehouse, why in ((tmp_path, "is a directory, not a DuckDB file"),
+                           (tmp_path / "a-file" / "w.duckdb", "which is a file")):
+        assert main(["build", "--raw-dir", str(BUNDLED_RAW), "--warehouse", str(warehouse)]) == 2
+        err = capsys.readouterr().err
+        assert why in err and "nothing was built" in err and len(err.strip().splitlines()) == 1
 
 
 def test_releases_command_lists_what_is_under_raw(capsys):
