@@ -303,46 +303,54 @@ def format_layout_table(rows: list[dict[str, str]], fmt: str = "text") -> str:
     return "\n".join(lines)
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    config = _apply_overrides(args)
+class _Refused(Exception):
+    """A build refused before anything starts: the message (printed after `error: `) and the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.code = code
+
+
+def _build_preflight(args: argparse.Namespace, config: app_settings.Settings) -> tuple[list[Release], list[Release]]:
+    """The releases found and wanted, once every check a build can make in a second has passed; else _Refused."""
     try:
         found = discover_releases(config.raw_dir)
         wanted = [Release.parse(k) for k in args.release] if args.release else found
     except (RegistryError, ValueError) as exc:
-        print(f"error: {exc}.{_missing_raw_dir_hint(config) if not config.raw_dir.exists() else ''}",
-              file=sys.stderr)
-        return EXIT_USAGE
+        raise _Refused(f"{exc}.{_missing_raw_dir_hint(config) if not config.raw_dir.exists() else ''}") from None
     unusable = _unusable_warehouse(config.warehouse)
     if unusable:
-        print(f"error: the warehouse {config.warehouse} {unusable}; give a DuckDB file path with --warehouse "
-              f"(or {app_settings.ENV_WAREHOUSE}); nothing was built", file=sys.stderr)
-        return EXIT_USAGE
+        raise _Refused(f"the warehouse {config.warehouse} {unusable}; give a DuckDB file path with --warehouse (or "
+                       f"{app_settings.ENV_WAREHOUSE}); nothing was built")
     if args.full_refresh and args.release:
-        print("error: --full-refresh rebuilds the incremental marts from scratch with every release; it cannot be "
-              "combined with --release (that would leave only the named releases)", file=sys.stderr)
-        return EXIT_USAGE
+        raise _Refused("--full-refresh rebuilds the incremental marts from scratch with every release; it cannot be "
+                       "combined with --release (that would leave only the named releases)")
     missing = [r.key for r in wanted if r not in found]
     if missing:
-        print(f"error: no files under {config.raw_dir} for release(s): {', '.join(missing)}", file=sys.stderr)
-        return EXIT_USAGE
+        raise _Refused(f"no files under {config.raw_dir} for release(s): {', '.join(missing)}")
     try:  # every file of every wanted release is placed by the registry before any run starts
         for release in wanted:
             release_files(config.raw_dir, release)
     except RegistryError as exc:
-        print(f"error: {exc}; nothing was built", file=sys.stderr)
-        return EXIT_FAILED
+        raise _Refused(f"{exc}; nothing was built", EXIT_FAILED) from None
     if not wanted:
         hint = " Run `cadash generate` for the statewide synthetic releases" if \
             config.raw_dir == app_settings.GENERATED_RAW_DIR else ""
-        print(f"error: no releases under {config.raw_dir} (expected <dir>/<year>/<stage>/<file>).{hint}",
-              file=sys.stderr)
-        return EXIT_USAGE
-
+        raise _Refused(f"no releases under {config.raw_dir} (expected <dir>/<year>/<stage>/<file>).{hint}")
     unwritable = unwritable_reason(config.publish_dir)
     if unwritable:
-        print(f"error: cannot publish to {config.publish_dir}: {unwritable}; nothing was built, the previous "
-              "publication is unchanged", file=sys.stderr)
-        return EXIT_FAILED
+        raise _Refused(f"cannot publish to {config.publish_dir}: {unwritable}; nothing was built, the previous "
+                       "publication is unchanged", EXIT_FAILED)
+    return found, wanted
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    config = _apply_overrides(args)
+    try:
+        found, wanted = _build_preflight(args, config)
+    except _Refused as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return refused.code
 
     if not args.release and not args.force and not args.full_refresh:   # what changed, by content
         wanted = _changed_releases(config, found, wanted)

@@ -491,3 +491,19 @@ def test_every_ltel_row_has_its_el_row_at_any_scale():
     panels = simulate(build_universe(2017, 0.05), 2017, MODELS["elpi"])
     assert sum((panel.denom[:, ltel] > 0).sum() for panel in panels.values()) > 0     # LTEL testers exist
     assert all((panel.denom[:, ltel] <= panel.denom[:, el]).all() for panel in panels.values())
+
+
+def test_no_student_group_counts_more_students_than_all_students():
+    """The case seen at --scale 4 (chronic 2019: a school with SED and SWD rows and no ALL row) and its other side:
+    a group within ALL keeps its draw."""
+    from orchestration.synth.generator import GROUP_INDEX, _within_all_students
+
+    groups = len(GROUP_INDEX)
+    denom = np.zeros((2, groups), dtype=np.int64)
+    numer = np.zeros((2, groups), dtype=np.int64)
+    denom[0, GROUP_INDEX["SED"]], numer[0, GROUP_INDEX["SED"]] = 2, 1          # no race group drawn: ALL = 0
+    denom[1, GROUP_INDEX["ALL"]], denom[1, GROUP_INDEX["SED"]] = 5, 5           # SED = ALL: unchanged
+    denom[1, GROUP_INDEX["SWD"]], numer[1, GROUP_INDEX["SWD"]] = 7, 6           # SWD above ALL: capped, numer too
+    _within_all_students(denom, numer)
+    assert denom[0].tolist() == [0] * groups and numer[0].tolist() == [0] * groups
+    assert (denom[1, GROUP_INDEX["SED"]], denom[1, GROUP_INDEX["SWD"]], numer[1, GROUP_INDEX["SWD"]]) == (5, 5, 5)
